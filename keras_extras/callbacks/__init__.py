@@ -1,0 +1,3 @@
+"""Backend-agnostic Keras 3 callbacks."""
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+"""Runnable examples: `python -m keras_extras.examples.iris`."""

@@ -1,0 +1,130 @@
+"""Metrics of the predicted class distribution itself (labels are not used)."""
+
+from __future__ import annotations
+
+from keras import ops
+
+from keras_extras.metrics.base import PerSampleMean, register
+from keras_extras.metrics.inputs import class_probabilities
+
+
+def entropy(probs, log_probs):
+    """Shannon entropy `-sum_k p_k log p_k` over the last axis (0 log 0 = 0)."""
+    return ops.negative(ops.sum(ops.multiply(probs, log_probs), axis=-1))
+
+
+def _num_classes(probs):
+    return ops.cast(ops.shape(probs)[-1], "float32")
+
+
+class _DistributionMetric(PerSampleMean):
+    def __init__(self, from_logits: bool = False, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        if not isinstance(from_logits, bool):
+            raise TypeError(
+                f"Invalid `from_logits`: expected a bool. Received: "
+                f"from_logits={from_logits!r}"
+            )
+        self.from_logits = from_logits
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits}
+
+
+@register
+class UniformKLDivergence(_DistributionMetric):
+    """Mean Kullback-Leibler divergence from the uniform distribution.
+
+    For each sample with predicted class probabilities `p` over `K` classes:
+
+        KL(p || u) = sum_k p_k log(K p_k) = log K - H(p),
+
+    where `H(p) = -sum_k p_k log p_k` (with `0 log 0 = 0`). The metric is the
+    `sample_weight`-weighted mean over all samples seen. It is 0 for a uniform
+    prediction and `log K` for a one-hot (fully confident) prediction: a measure of
+    how far from "no idea" the model's predictions are. `y_true` is not used.
+
+    This is the tutorial's "KL divergence to the uniform distribution" metric done
+    with `keras.ops` only, so it runs inside compiled training on every backend.
+
+    Args:
+        from_logits: whether `y_pred` holds logits (softmax is applied) rather than
+            probabilities. Defaults to `False`.
+        name: metric name. Defaults to `"uniform_kl_divergence"`.
+        dtype: dtype of the result. Defaults to Keras' float type.
+
+    Inputs:
+        y_pred: probabilities or logits of shape `(batch, ..., K)`, `K >= 2`.
+        sample_weight: optional, shape `(batch, ...)` or a prefix of it.
+
+    Example:
+        >>> import numpy as np
+        >>> m = UniformKLDivergence()
+        >>> m.update_state(np.zeros(2), np.array([[0.5, 0.5], [1.0, 0.0]]))
+        >>> round(float(m.result()), 4)  # (0 + log 2) / 2
+        0.3466
+    """
+
+    direction = "up"
+
+    def __init__(
+        self, from_logits: bool = False, name="uniform_kl_divergence", dtype=None
+    ):
+        super().__init__(from_logits=from_logits, name=name, dtype=dtype)
+
+    def per_sample(self, y_true, y_pred):
+        probs, log_probs = class_probabilities(y_pred, self.from_logits)
+        return ops.subtract(ops.log(_num_classes(probs)), entropy(probs, log_probs))
+
+
+@register
+class PredictiveEntropy(_DistributionMetric):
+    """Mean Shannon entropy of the predicted class distribution.
+
+        H(p) = -sum_k p_k log p_k        (natural log, 0 log 0 = 0)
+
+    averaged over samples (weighted by `sample_weight`). With `normalize=True` each
+    entropy is divided by `log K`, so the metric lies in [0, 1]: 0 for confident
+    one-hot predictions, 1 for uniform ones. `y_true` is not used. Lower means more
+    confident, so `EarlyStopping(mode="auto")` minimises it.
+
+    Args:
+        normalize: divide by `log K`. Defaults to `False`.
+        from_logits: whether `y_pred` holds logits. Defaults to `False`.
+        name: metric name. Defaults to `"predictive_entropy"`.
+        dtype: dtype of the result. Defaults to Keras' float type.
+
+    Example:
+        >>> import numpy as np
+        >>> m = PredictiveEntropy(normalize=True)
+        >>> m.update_state(np.zeros(2), np.array([[0.5, 0.5], [1.0, 0.0]]))
+        >>> round(float(m.result()), 4)
+        0.5
+    """
+
+    direction = "down"
+
+    def __init__(
+        self,
+        normalize: bool = False,
+        from_logits: bool = False,
+        name="predictive_entropy",
+        dtype=None,
+    ):
+        super().__init__(from_logits=from_logits, name=name, dtype=dtype)
+        if not isinstance(normalize, bool):
+            raise TypeError(
+                "Invalid `normalize`: expected a bool. "
+                f"Received: normalize={normalize!r}"
+            )
+        self.normalize = normalize
+
+    def per_sample(self, y_true, y_pred):
+        probs, log_probs = class_probabilities(y_pred, self.from_logits)
+        values = entropy(probs, log_probs)
+        if self.normalize:
+            values = ops.divide(values, ops.log(_num_classes(probs)))
+        return values
+
+    def get_config(self):
+        return {**super().get_config(), "normalize": self.normalize}

@@ -1,0 +1,299 @@
+"""Input formatting shared by keras-extras metrics.
+
+Every function here is traceable: it reads static shapes only (raising `ValueError`
+at trace time when they cannot match), and never branches on tensor values. Samples
+that cannot be counted inside a compiled step (a label outside `[0, num_classes)`,
+a label equal to `ignore_class`, an all-zero one-hot row, a NaN score) get weight 0
+instead of raising.
+"""
+
+from __future__ import annotations
+
+from keras import ops
+
+TASKS = ("binary", "multiclass", "multilabel")
+
+
+def static_shape(x) -> tuple:
+    """The static shape of `x` as a tuple (unknown dimensions are None)."""
+    return tuple(x.shape)
+
+
+def _is_floating(x) -> bool:
+    return "float" in str(ops.dtype(x))
+
+
+def _dims_match(a: tuple, b: tuple) -> bool:
+    """Whether two static shapes can be equal (None matches anything)."""
+    if len(a) != len(b):
+        return False
+    return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
+
+
+def check_batch_sizes(y_true, y_pred) -> None:
+    """Raise a `ValueError` when the static batch sizes of the inputs differ."""
+    true_shape, pred_shape = static_shape(y_true), static_shape(y_pred)
+    if true_shape and pred_shape and not _dims_match(true_shape[:1], pred_shape[:1]):
+        raise ValueError(
+            "`y_true` and `y_pred` must have the same batch size. "
+            f"Received: y_true.shape={true_shape}, y_pred.shape={pred_shape}"
+        )
+
+
+def sample_weights(sample_weight, sample_shape: tuple, dtype: str = "float32"):
+    """Broadcast `sample_weight` to `sample_shape`; ones when it is None.
+
+    Accepted shapes: `sample_shape`, `sample_shape + (1,)`, or any prefix of
+    `sample_shape` (e.g. a per-sequence weight `(B,)` for per-token labels `(B, T)`).
+    """
+    if sample_weight is None:
+        return ops.ones([d if d is not None else 1 for d in sample_shape], dtype)
+    weight = ops.cast(ops.convert_to_tensor(sample_weight), dtype)
+    shape = static_shape(weight)
+    if len(shape) == len(sample_shape) + 1 and shape[-1] == 1:
+        weight = ops.squeeze(weight, -1)
+        shape = shape[:-1]
+    if len(shape) > len(sample_shape) or not _dims_match(
+        shape, sample_shape[: len(shape)]
+    ):
+        raise ValueError(
+            "`sample_weight` must have the shape of the samples, or a prefix of it. "
+            f"Received: sample_weight.shape={static_shape(sample_weight)} for "
+            f"samples of shape {sample_shape}"
+        )
+    for _ in range(len(sample_shape) - len(shape)):
+        weight = ops.expand_dims(weight, -1)
+    return weight
+
+
+def class_probabilities(y_pred, from_logits: bool):
+    """Return `(probs, log_probs)` of class scores `(..., K)`, float32.
+
+    `log_probs` is finite where a probability is 0 (clipped at the smallest normal
+    float32), so `p * log p` is 0 there rather than NaN.
+    """
+    shape = static_shape(y_pred)
+    if len(shape) < 2:
+        raise ValueError(
+            "`y_pred` must hold class probabilities of shape (batch, ..., "
+            f"num_classes). Received: y_pred.shape={shape}"
+        )
+    if shape[-1] is not None and shape[-1] < 2:
+        raise ValueError(
+            "`y_pred` must have at least 2 classes in its last dimension. "
+            f"Received: y_pred.shape={shape}"
+        )
+    y_pred = ops.cast(y_pred, "float32")
+    if from_logits:
+        log_probs = ops.log_softmax(y_pred, axis=-1)
+        return ops.exp(log_probs), log_probs
+    tiny = 1.1754944e-38
+    return y_pred, ops.log(ops.maximum(y_pred, tiny))
+
+
+def _as_ids(x):
+    if _is_floating(x):
+        x = ops.round(x)
+    return ops.cast(x, "int32")
+
+
+def _in_range(ids, num_classes: int):
+    return ops.logical_and(ops.greater_equal(ids, 0), ops.less(ids, num_classes))
+
+
+def infer_num_classes(y_pred, task: str) -> int | None:
+    """The number of classes read from the static last dimension of `y_pred`."""
+    if task == "binary":
+        return 2
+    shape = static_shape(y_pred)
+    if len(shape) >= 2 and shape[-1] is not None and shape[-1] >= 2:
+        return int(shape[-1])
+    return None
+
+
+def classification_inputs(
+    y_true,
+    y_pred,
+    sample_weight=None,
+    *,
+    task: str,
+    num_classes: int,
+    threshold: float = 0.5,
+    from_logits: bool = False,
+    ignore_class: int | None = None,
+):
+    """Turn labels and predictions into flat integer ids and weights.
+
+    Args:
+        y_true: integer ids `S` or `S + (1,)`, or one-hot / multi-hot `S + (C,)`.
+        y_pred: scores, probabilities or logits `S + (C,)` (multiclass: arg-max;
+            binary and multilabel: `score >= threshold`), or integer ids `S`.
+            Binary scores may be `S` or `S + (1,)`.
+        sample_weight: `None`, or weights of shape `S` or a prefix of it.
+        task: "binary", "multiclass" or "multilabel".
+        num_classes: number of classes (2 for binary; labels for multilabel).
+        threshold: decision threshold on probabilities (binary, multilabel).
+        from_logits: whether binary/multilabel scores are logits.
+        ignore_class: label value whose samples are not counted.
+
+    Returns:
+        `(true_ids, pred_ids, weights)`: int32, int32 and float32 tensors of shape
+        `(N,)` for binary/multiclass, `(N, C)` for multilabel, where `N` is the
+        number of samples in `S`. Uncountable samples have weight 0 and id 0.
+    """
+    y_true = ops.convert_to_tensor(y_true)
+    y_pred = ops.convert_to_tensor(y_pred)
+    check_batch_sizes(y_true, y_pred)
+    if task == "multiclass":
+        return _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class)
+    return _thresholded(
+        y_true,
+        y_pred,
+        sample_weight,
+        task,
+        num_classes,
+        threshold,
+        from_logits,
+        ignore_class,
+    )
+
+
+def _shape_error(y_true, y_pred, expected: str):
+    return ValueError(
+        f"Cannot match `y_true` and `y_pred` ({expected}). Received: "
+        f"y_true.shape={static_shape(y_true)}, y_pred.shape={static_shape(y_pred)}"
+    )
+
+
+def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class):
+    pred_shape = static_shape(y_pred)
+    true_shape = static_shape(y_true)
+    valid = None
+    if _is_floating(y_pred) and len(pred_shape) >= 2 and pred_shape[-1] == num_classes:
+        sample_shape = pred_shape[:-1]
+        valid = ops.logical_not(ops.any(ops.isnan(y_pred), axis=-1))
+        pred_ids = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
+    elif len(pred_shape) >= 1 and (
+        not _is_floating(y_pred) or len(pred_shape) == 1 or pred_shape[-1] == 1
+    ):
+        if len(pred_shape) >= 2 and pred_shape[-1] == 1:
+            y_pred = ops.squeeze(y_pred, -1)
+            pred_shape = pred_shape[:-1]
+        sample_shape = pred_shape
+        pred_ids = _as_ids(y_pred)
+    else:
+        raise _shape_error(
+            y_true,
+            y_pred,
+            f"multiclass with num_classes={num_classes}: y_pred must be scores "
+            f"(batch, ..., {num_classes}) or integer ids (batch, ...)",
+        )
+
+    rank = len(sample_shape)
+    if len(true_shape) == rank + 1 and true_shape[-1] == num_classes:
+        one_hot = ops.cast(y_true, "float32")
+        true_ids = ops.cast(ops.argmax(one_hot, axis=-1), "int32")
+        nonzero = ops.greater(ops.max(one_hot, axis=-1), 0)
+        valid = nonzero if valid is None else ops.logical_and(valid, nonzero)
+    elif len(true_shape) == rank + 1 and true_shape[-1] == 1:
+        true_ids = _as_ids(ops.squeeze(y_true, -1))
+    elif len(true_shape) == rank:
+        true_ids = _as_ids(y_true)
+    else:
+        raise _shape_error(
+            y_true,
+            y_pred,
+            f"multiclass with num_classes={num_classes}: y_true must be integer ids "
+            f"{sample_shape} or one-hot {sample_shape + (num_classes,)}",
+        )
+    if not _dims_match(static_shape(true_ids), sample_shape):
+        raise _shape_error(y_true, y_pred, "the sample shapes differ")
+
+    countable = ops.logical_and(
+        _in_range(true_ids, num_classes), _in_range(pred_ids, num_classes)
+    )
+    if ignore_class is not None:
+        countable = ops.logical_and(countable, ops.not_equal(true_ids, ignore_class))
+    if valid is not None:
+        countable = ops.logical_and(countable, valid)
+    weights = ops.where(countable, sample_weights(sample_weight, sample_shape), 0.0)
+    true_ids = ops.where(countable, true_ids, 0)
+    pred_ids = ops.where(countable, pred_ids, 0)
+    return (
+        ops.reshape(true_ids, (-1,)),
+        ops.reshape(pred_ids, (-1,)),
+        ops.reshape(weights, (-1,)),
+    )
+
+
+def _binary_decisions(y_pred, threshold, from_logits):
+    """Predicted 0/1 labels and a mask of countable (non-NaN) entries."""
+    if not _is_floating(y_pred):
+        return ops.cast(y_pred, "int32"), None
+    scores = ops.cast(y_pred, "float32")
+    if from_logits:
+        scores = ops.sigmoid(scores)
+    decisions = ops.cast(ops.greater_equal(scores, threshold), "int32")
+    return decisions, ops.logical_not(ops.isnan(scores))
+
+
+def _thresholded(
+    y_true,
+    y_pred,
+    sample_weight,
+    task,
+    num_classes,
+    threshold,
+    from_logits,
+    ignore_class,
+):
+    pred_shape = static_shape(y_pred)
+    true_shape = static_shape(y_true)
+    if task == "binary":
+        if len(pred_shape) >= 2 and pred_shape[-1] == 1:
+            y_pred = ops.squeeze(y_pred, -1)
+            pred_shape = pred_shape[:-1]
+        if len(true_shape) == len(pred_shape) + 1 and true_shape[-1] == 1:
+            y_true = ops.squeeze(y_true, -1)
+            true_shape = true_shape[:-1]
+        if len(pred_shape) == 0 or not _dims_match(true_shape, pred_shape):
+            raise _shape_error(
+                y_true,
+                y_pred,
+                "binary: both must be (batch, ...) or (batch, ..., 1); for two-column "
+                "scores use task='multiclass'",
+            )
+        sample_shape = pred_shape
+    else:
+        if (
+            len(pred_shape) < 2
+            or pred_shape[-1] != num_classes
+            or not _dims_match(true_shape, pred_shape)
+        ):
+            raise _shape_error(
+                y_true,
+                y_pred,
+                f"multilabel with num_classes={num_classes}: both must be "
+                f"(batch, ..., {num_classes})",
+            )
+        sample_shape = pred_shape[:-1]
+
+    pred_ids, not_nan = _binary_decisions(y_pred, threshold, from_logits)
+    true_ids = _as_ids(y_true)
+    countable = ops.logical_and(_in_range(true_ids, 2), _in_range(pred_ids, 2))
+    if not_nan is not None:
+        countable = ops.logical_and(countable, not_nan)
+    if ignore_class is not None:
+        countable = ops.logical_and(countable, ops.not_equal(true_ids, ignore_class))
+    weights = sample_weights(sample_weight, sample_shape)
+    if task == "multilabel":
+        weights = ops.expand_dims(weights, -1)
+    weights = ops.where(countable, weights, 0.0)
+    true_ids = ops.where(countable, true_ids, 0)
+    pred_ids = ops.where(countable, pred_ids, 0)
+    flat = (-1,) if task == "binary" else (-1, num_classes)
+    return (
+        ops.reshape(true_ids, flat),
+        ops.reshape(pred_ids, flat),
+        ops.reshape(weights, flat),
+    )

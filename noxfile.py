@@ -1,0 +1,76 @@
+"""The keras-extras matrix: every session that needs a framework installs one alone.
+
+    nox -s tests                          # tests on jax, torch and tensorflow
+    nox -s "tests(backend='jax')"         # one backend
+    nox -s iris                           # the Iris job on every backend
+    nox -s lint                           # ruff check + format check
+
+Which framework build gets installed comes from environment variables, so a machine
+can pin its own wheel (CI pins the CPU build of torch that lies on its disk):
+
+    KERAS_EXTRAS_JAX_REQUIREMENT         default "jax"
+    KERAS_EXTRAS_TORCH_REQUIREMENT       default "torch"
+    KERAS_EXTRAS_TENSORFLOW_REQUIREMENT  default "tensorflow"
+
+Extra arguments after `--` go to pytest (or to the Iris program).
+"""
+
+from __future__ import annotations
+
+import os
+
+import nox
+
+BACKENDS = ["jax", "torch", "tensorflow"]
+DEFAULT_REQUIREMENTS = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
+
+nox.options.sessions = ["lint", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+def backend_requirement(backend: str) -> str:
+    variable = f"KERAS_EXTRAS_{backend.upper()}_REQUIREMENT"
+    return os.environ.get(variable, DEFAULT_REQUIREMENTS[backend])
+
+
+def install_backend(session: nox.Session, backend: str, *extras: str) -> None:
+    """Install one framework, then keras-extras with `extras`, and pin the backend."""
+    session.install(backend_requirement(backend))
+    target = f".[{','.join(extras)}]" if extras else "."
+    session.install("-e", target)
+    session.env["KERAS_BACKEND"] = backend
+    # Stop TensorFlow and XLA from flooding the logs with start-up notices.
+    session.env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+@nox.session
+@nox.parametrize("backend", BACKENDS)
+def tests(session: nox.Session, backend: str) -> None:
+    """Run the test suite under one backend (the hypothesis profile "ci")."""
+    install_backend(session, backend, "test", "examples")
+    session.env.setdefault("HYPOTHESIS_PROFILE", "ci")
+    session.run("pytest", *(session.posargs or ["-q"]))
+
+
+@nox.session
+@nox.parametrize("backend", BACKENDS)
+def iris(session: nox.Session, backend: str) -> None:
+    """Train the Iris classifier on one backend and print its test metrics."""
+    install_backend(session, backend, "examples")
+    session.run(
+        "python",
+        "-m",
+        "keras_extras.examples.iris",
+        "--backend",
+        backend,
+        "--quiet",
+        *session.posargs,
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole tree."""
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")

@@ -1,0 +1,125 @@
+"""Helpers shared by the tests: run a metric eagerly, in compiled fit and evaluate."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import ops
+
+# Compiled training as users get it: XLA on JAX and TensorFlow; torch has no
+# XLA path, and Keras' "auto" leaves torch eager as well.
+JIT_COMPILE = keras.backend.backend() != "torch"
+
+
+def to_numpy(value):
+    if isinstance(value, dict):
+        return {k: to_numpy(v) for k, v in value.items()}
+    return np.asarray(ops.convert_to_numpy(value), dtype=np.float64)
+
+
+def run_eager(metric, batches):
+    """Update `metric` with each `(y_true, y_pred, sample_weight)` and return result."""
+    metric.reset_state()
+    for y_true, y_pred, weight in batches:
+        metric.update_state(y_true, y_pred, sample_weight=weight)
+    return to_numpy(metric.result())
+
+
+@keras.saving.register_keras_serializable(package="keras_extras_tests")
+class PassThrough(keras.layers.Layer):
+    """Outputs its input; owns one weight so `fit` has something to train."""
+
+    def build(self, input_shape):
+        self.unused = self.add_weight(shape=(), initializer="zeros")
+
+    def call(self, inputs):
+        return inputs + 0.0 * self.unused
+
+
+@keras.saving.register_keras_serializable(package="keras_extras_tests")
+def zero_loss(y_true, y_pred):
+    return ops.mean(y_pred) * 0.0
+
+
+def pass_through_model(pred_shape, metrics, jit_compile=JIT_COMPILE):
+    """A model whose predictions are its inputs, compiled with `metrics`.
+
+    They go in `weighted_metrics`: Keras passes `sample_weight` to those only.
+    """
+    model = keras.Sequential([keras.Input(shape=pred_shape[1:]), PassThrough()])
+    model.compile(
+        optimizer="sgd",
+        loss=zero_loss,
+        weighted_metrics=metrics,
+        jit_compile=jit_compile,
+    )
+    return model
+
+
+def compile_function(fn):
+    """`fn` compiled as training steps are: XLA on JAX and TensorFlow, eager torch."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        return jax.jit(fn)
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(fn, jit_compile=True)
+    return fn
+
+
+def logs_from_fit_and_evaluate(make_metric, y_true, y_pred, sample_weight, batch_size):
+    """The metric's logs after one `fit` epoch and after `evaluate`, same data.
+
+    Both run over several batches, so both check accumulation across updates.
+    """
+    model = pass_through_model(y_pred.shape, [make_metric()])
+    history = model.fit(
+        y_pred,
+        y_true,
+        sample_weight=sample_weight,
+        batch_size=batch_size,
+        epochs=1,
+        shuffle=False,
+        verbose=0,
+    )
+    fit_logs = {k: v[-1] for k, v in history.history.items() if k != "loss"}
+    eval_logs = model.evaluate(
+        y_pred,
+        y_true,
+        sample_weight=sample_weight,
+        batch_size=batch_size,
+        verbose=0,
+        return_dict=True,
+    )
+    eval_logs = {k: to_numpy(v) for k, v in eval_logs.items() if k != "loss"}
+    return fit_logs, eval_logs
+
+
+def compiled_metrics(model):
+    """The metric objects a compiled model holds, flattened."""
+    found = []
+    for metric in model.metrics:
+        found.extend(getattr(metric, "metrics", [metric]))
+    return found
+
+
+def assert_save_load(make_metric, y_true, y_pred, tmp_path):
+    """A model compiled with the metric saves to `.keras` and reloads without
+    `custom_objects`, with the same config and the same evaluation."""
+    metric = make_metric()
+    model = pass_through_model(y_pred.shape, [metric])
+    before = model.evaluate(y_pred, y_true, verbose=0, return_dict=True)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    reloaded = keras.saving.load_model(path)
+    after = reloaded.evaluate(y_pred, y_true, verbose=0, return_dict=True)
+    assert set(after) == set(before)
+    for key, value in before.items():
+        np.testing.assert_allclose(to_numpy(after[key]), to_numpy(value), atol=1e-6)
+    restored = [m for m in compiled_metrics(reloaded) if m.name == metric.name]
+    assert len(restored) == 1
+    assert type(restored[0]) is type(metric)
+    assert restored[0].get_config() == metric.get_config()
