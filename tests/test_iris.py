@@ -33,5 +33,13 @@ def test_iris_job_runs_and_reloads(tmp_path, backend):
     assert summary["reload_matches"] is True
     assert summary["epochs_run"] == 4
     assert 0.0 <= summary["test"]["accuracy"] <= 1.0
-    for name in ("uniform_kl_divergence", "predictive_entropy"):
+    for name in (
+        "precision",
+        "recall",
+        "f1",
+        "mcc",
+        "kappa",
+        "uniform_kl_divergence",
+        "predictive_entropy",
+    ):
         assert name in summary["test"]

@@ -137,6 +137,12 @@ def make_metrics() -> list:
 
     return [
         "accuracy",
+        # One confusion state, five scores: logged as precision, recall, f1, mcc, kappa.
+        kem.ClassificationMetrics(
+            num_classes=3,
+            metrics=("precision", "recall", "f1", "mcc", "kappa"),
+            average="macro",
+        ),
         kem.UniformKLDivergence(),
         kem.PredictiveEntropy(normalize=True),
     ]

@@ -1,0 +1,1 @@
+"""Performance measurements for keras-extras (never part of the timed tests)."""
