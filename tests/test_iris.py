@@ -39,6 +39,9 @@ def test_iris_job_runs_and_reloads(tmp_path, backend):
         "f1",
         "mcc",
         "kappa",
+        "expected_calibration_error",
+        "brier_score",
+        "auroc",
         "uniform_kl_divergence",
         "predictive_entropy",
     ):

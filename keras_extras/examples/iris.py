@@ -143,6 +143,9 @@ def make_metrics() -> list:
             metrics=("precision", "recall", "f1", "mcc", "kappa"),
             average="macro",
         ),
+        kem.ExpectedCalibrationError(num_bins=10),
+        kem.BrierScore(),
+        kem.AUROC(num_classes=3, average="macro"),
         kem.UniformKLDivergence(),
         kem.PredictiveEntropy(normalize=True),
     ]

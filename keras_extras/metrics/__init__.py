@@ -1,5 +1,6 @@
 """Backend-agnostic Keras 3 metrics with exact, sum-decomposable state."""
 
+from keras_extras.metrics.calibration import BrierScore, ExpectedCalibrationError
 from keras_extras.metrics.confusion import (
     BalancedAccuracy,
     ClassificationMetrics,
@@ -13,8 +14,13 @@ from keras_extras.metrics.confusion import (
     Specificity,
 )
 from keras_extras.metrics.distribution import PredictiveEntropy, UniformKLDivergence
+from keras_extras.metrics.ranking import AUROC, AveragePrecision
 
 __all__ = [
+    "AUROC",
+    "AveragePrecision",
+    "BrierScore",
+    "ExpectedCalibrationError",
     "BalancedAccuracy",
     "ClassificationMetrics",
     "CohenKappa",

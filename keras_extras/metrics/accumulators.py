@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import keras
 import numpy as np
 from keras import ops
 
@@ -44,6 +45,20 @@ def compensated_add(hi, lo, x):
     new_hi = ops.add(s, lo)
     new_lo = ops.subtract(lo, ops.subtract(new_hi, s))
     return new_hi, new_lo
+
+
+def weighted_bincount(ids, weights, length: int):
+    """Sum `weights` into `length` bins by `ids` (all ids in `[0, length)`).
+
+    `ops.segment_sum` with a static `num_segments` compiles under XLA (JAX cannot
+    trace `ops.bincount`, whose output length depends on the values). On torch,
+    `ops.segment_sum` goes through `scatter_reduce` with extra copies and
+    `ops.bincount` is 3 to 5 times faster (benchmarks/confusion_counts.py), and
+    `ops.scatter` loops in Python per index: this is the one backend branch.
+    """
+    if keras.backend.backend() == "torch":
+        return ops.bincount(ids, weights=weights, minlength=length)
+    return ops.segment_sum(weights, ids, num_segments=length)
 
 
 class CompensatedSum:

@@ -17,10 +17,9 @@ a compiled step cannot raise on values.
 
 from __future__ import annotations
 
-import keras
 from keras import ops
 
-from keras_extras.metrics.accumulators import CompensatedSum
+from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
     ExtrasMetric,
     check_int,
@@ -49,20 +48,6 @@ SCORES = (
     "mcc",
     "kappa",
 )
-
-
-def weighted_bincount(ids, weights, length: int):
-    """Sum `weights` into `length` bins by `ids` (all ids in `[0, length)`).
-
-    `ops.segment_sum` with a static `num_segments` compiles under XLA (JAX cannot
-    trace `ops.bincount`, whose output length depends on the values). On torch,
-    `ops.segment_sum` goes through `scatter_reduce` with extra copies and
-    `ops.bincount` is 3 to 5 times faster (benchmarks/confusion_counts.py), and
-    `ops.scatter` loops in Python per index: this is the one backend branch.
-    """
-    if keras.backend.backend() == "torch":
-        return ops.bincount(ids, weights=weights, minlength=length)
-    return ops.segment_sum(weights, ids, num_segments=length)
 
 
 def state_size(task: str, num_classes: int) -> int:

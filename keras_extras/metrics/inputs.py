@@ -297,3 +297,97 @@ def _thresholded(
         ops.reshape(pred_ids, flat),
         ops.reshape(weights, flat),
     )
+
+
+def probability_inputs(
+    y_true,
+    y_pred,
+    sample_weight=None,
+    *,
+    task: str,
+    num_classes: int | None = None,
+    from_logits: bool = False,
+):
+    """Turn labels and scores into flat probabilities, 0/1 targets and weights.
+
+    Args:
+        y_true: binary labels `S` or `S + (1,)`; multiclass integer ids `S`,
+            `S + (1,)` or one-hot `S + (C,)`; multilabel multi-hot `S + (C,)`.
+        y_pred: probabilities or logits: binary `S` or `S + (1,)`, otherwise
+            `S + (C,)`. Logits get a sigmoid (binary, multilabel) or a softmax.
+        sample_weight: `None`, or weights of shape `S` or a prefix of it.
+        task: "binary", "multiclass" or "multilabel".
+        num_classes: expected `C` (checked against `y_pred` when given).
+        from_logits: whether `y_pred` holds logits.
+
+    Returns:
+        `(probs, targets, weights)`: float32 `(N, K)`, `(N, K)` and `(N,)`, with
+        `K = 1` for binary and `K = C` otherwise. Samples whose label is out of
+        range (not 0/1, or not in `[0, C)`) or whose scores contain NaN get weight 0
+        (and targets 0).
+    """
+    y_true = ops.convert_to_tensor(y_true)
+    y_pred = ops.convert_to_tensor(y_pred)
+    check_batch_sizes(y_true, y_pred)
+    pred_shape, true_shape = static_shape(y_pred), static_shape(y_true)
+    if task == "binary":
+        if len(pred_shape) >= 2 and pred_shape[-1] == 1:
+            y_pred = ops.squeeze(y_pred, -1)
+            pred_shape = pred_shape[:-1]
+        if len(true_shape) == len(pred_shape) + 1 and true_shape[-1] == 1:
+            y_true = ops.squeeze(y_true, -1)
+            true_shape = true_shape[:-1]
+        if not pred_shape or not _dims_match(true_shape, pred_shape):
+            raise _shape_error(
+                y_true, y_pred, "binary: both must be (batch, ...) or (batch, ..., 1)"
+            )
+        y_pred = ops.expand_dims(y_pred, -1)
+        y_true = ops.expand_dims(y_true, -1)
+        sample_shape = pred_shape
+    else:
+        expected = num_classes if num_classes is not None else pred_shape[-1:]
+        if (
+            len(pred_shape) < 2
+            or pred_shape[-1] is None
+            or pred_shape[-1] < 2
+            or (num_classes is not None and pred_shape[-1] != num_classes)
+        ):
+            raise _shape_error(
+                y_true, y_pred, f"{task}: y_pred must be (batch, ..., {expected})"
+            )
+        sample_shape = pred_shape[:-1]
+    num_columns = 1 if task == "binary" else pred_shape[-1]
+
+    probs = ops.cast(y_pred, "float32")
+    if from_logits:
+        probs = ops.softmax(probs, -1) if task == "multiclass" else ops.sigmoid(probs)
+    valid = ops.logical_not(ops.any(ops.isnan(probs), axis=-1))
+
+    if task == "multiclass" and not (
+        len(true_shape) == len(sample_shape) + 1 and true_shape[-1] == num_columns
+    ):
+        if len(true_shape) == len(sample_shape) + 1 and true_shape[-1] == 1:
+            y_true = ops.squeeze(y_true, -1)
+        elif len(true_shape) != len(sample_shape):
+            raise _shape_error(
+                y_true, y_pred, "multiclass: y_true must be integer ids or one-hot"
+            )
+        ids = _as_ids(y_true)
+        valid = ops.logical_and(valid, _in_range(ids, num_columns))
+        targets = ops.one_hot(ops.where(valid, ids, 0), num_columns, dtype="float32")
+    else:
+        if not _dims_match(static_shape(y_true), static_shape(probs)):
+            raise _shape_error(y_true, y_pred, f"{task}: shapes must match")
+        ids = _as_ids(y_true)
+        valid = ops.logical_and(valid, ops.all(_in_range(ids, 2), axis=-1))
+        targets = ops.cast(ids, "float32")
+        if task == "multiclass":
+            valid = ops.logical_and(valid, ops.greater(ops.max(targets, -1), 0))
+    weights = ops.where(valid, sample_weights(sample_weight, sample_shape), 0.0)
+    targets = ops.where(valid[..., None], targets, 0.0)
+    probs = ops.where(valid[..., None], probs, 0.0)
+    return (
+        ops.reshape(probs, (-1, num_columns)),
+        ops.reshape(targets, (-1, num_columns)),
+        ops.reshape(weights, (-1,)),
+    )

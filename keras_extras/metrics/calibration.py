@@ -1,0 +1,202 @@
+"""Calibration metrics: do predicted probabilities match observed frequencies?
+
+State never grows with the data: `ExpectedCalibrationError` keeps three numbers per
+bin (weight, confidence sum, accuracy sum), `BrierScore` two numbers in all.
+"""
+
+from __future__ import annotations
+
+from keras import ops
+
+from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
+from keras_extras.metrics.base import (
+    ExtrasMetric,
+    PerSampleMean,
+    check_int,
+    check_one_of,
+    register,
+    safe_divide,
+)
+from keras_extras.metrics.inputs import probability_inputs, static_shape
+
+NORMS = ("l1", "l2", "max")
+
+
+def infer_task(y_pred) -> str:
+    """ "binary" for scores `(batch, ...)` or `(batch, ..., 1)`, else "multiclass"."""
+    shape = static_shape(y_pred)
+    return "binary" if len(shape) < 2 or shape[-1] == 1 else "multiclass"
+
+
+def _check_bool(argument, value):
+    if not isinstance(value, bool):
+        raise TypeError(f"Invalid `{argument}`: expected a bool. Received: {value!r}")
+    return value
+
+
+def confidences_and_hits(probs, targets):
+    """Per-sample confidence and 0/1 hit (binary: p and the label, as torchmetrics).
+
+    Multiclass: confidence is the top probability, hit whether its class is right.
+    """
+    if probs.shape[-1] == 1:
+        return probs[:, 0], targets[:, 0]
+    top = ops.expand_dims(ops.argmax(probs, axis=-1), -1)
+    confidence = ops.take_along_axis(probs, top, axis=-1)[:, 0]
+    hit = ops.take_along_axis(targets, top, axis=-1)[:, 0]
+    return confidence, hit
+
+
+def calibration_error(weight, confidence_sum, hit_sum, norm):
+    """ECE ("l1"), RMS calibration error ("l2") or maximum calibration error ("max")
+    from per-bin weight, confidence sum and hit sum."""
+    gap = ops.abs(hit_sum - confidence_sum)
+    total = ops.sum(weight)
+    if norm == "l1":
+        return safe_divide(ops.sum(gap), total)
+    bin_gap = safe_divide(gap, weight)
+    if norm == "max":
+        return ops.max(ops.where(ops.greater(weight, 0), bin_gap, 0.0))
+    return ops.sqrt(safe_divide(ops.sum(weight * bin_gap * bin_gap), total))
+
+
+@register
+class ExpectedCalibrationError(ExtrasMetric):
+    """Expected calibration error over equal-width confidence bins.
+
+    Each sample's confidence `c` (multiclass: the top-label probability; binary: the
+    positive-class probability) falls in bin `b = min(floor(c * M), M - 1)` of
+    `M = num_bins` bins over [0, 1]. With `acc_b` the (weighted) fraction of hits in
+    bin b (multiclass: top label correct; binary: label is 1), `conf_b` its mean
+    confidence and `w_b` its share of the total weight:
+
+        "l1"  (ECE):  sum_b w_b |acc_b - conf_b|
+        "l2"  (RMS):  sqrt(sum_b w_b (acc_b - conf_b)^2)
+        "max" (MCE):  max over non-empty bins of |acc_b - conf_b|
+
+    State is 3 * num_bins compensated sums, whatever the number of samples (unlike
+    torchmetrics' `CalibrationError`, which keeps every prediction). Lower is better.
+
+    Args:
+        num_bins: number of equal-width bins, >= 1. Defaults to 15.
+        norm: "l1", "l2" or "max". Defaults to "l1".
+        from_logits: whether `y_pred` holds logits (softmax for multiclass, sigmoid
+            for binary). Defaults to False.
+        name: metric name. Defaults to "expected_calibration_error".
+        dtype: dtype of the result.
+
+    Inputs:
+        y_true: integer ids, or one-hot `(batch, ..., C)`; binary: 0/1 labels.
+        y_pred: probabilities `(batch, ..., C)`; binary: `(batch, ...)` or
+            `(batch, ..., 1)`.
+        sample_weight: optional, `(batch, ...)` or a prefix of it.
+
+    Example:
+        >>> import numpy as np
+        >>> m = ExpectedCalibrationError(num_bins=2)
+        >>> m.update_state(np.array([0, 1]), np.array([[0.9, 0.1], [0.8, 0.2]]))
+        >>> round(float(m.result()), 4)  # one bin: |0.5 - 0.85|
+        0.35
+    """
+
+    direction = "down"
+
+    def __init__(
+        self,
+        num_bins: int = 15,
+        norm: str = "l1",
+        from_logits: bool = False,
+        name: str = "expected_calibration_error",
+        dtype=None,
+    ):
+        super().__init__(name=name, dtype=dtype)
+        self.num_bins = check_int("num_bins", num_bins, minimum=1)
+        self.norm = check_one_of("norm", norm, NORMS)
+        self.from_logits = _check_bool("from_logits", from_logits)
+        self.weight = CompensatedSum(self, "bin_weight", (self.num_bins,))
+        self.confidence = CompensatedSum(self, "bin_confidence", (self.num_bins,))
+        self.hits = CompensatedSum(self, "bin_hits", (self.num_bins,))
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = ops.convert_to_tensor(y_pred)
+        probs, targets, weights = probability_inputs(
+            y_true,
+            y_pred,
+            sample_weight,
+            task=infer_task(y_pred),
+            from_logits=self.from_logits,
+        )
+        confidence, hit = confidences_and_hits(probs, targets)
+        bins = ops.cast(ops.floor(confidence * self.num_bins), "int32")
+        bins = ops.clip(bins, 0, self.num_bins - 1)
+        self.weight.add(weighted_bincount(bins, weights, self.num_bins))
+        self.confidence.add(
+            weighted_bincount(bins, weights * confidence, self.num_bins)
+        )
+        self.hits.add(weighted_bincount(bins, weights * hit, self.num_bins))
+
+    def result(self):
+        value = calibration_error(
+            self.weight.value(), self.confidence.value(), self.hits.value(), self.norm
+        )
+        return ops.cast(value, self.dtype)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_bins": self.num_bins,
+            "norm": self.norm,
+            "from_logits": self.from_logits,
+        }
+
+
+@register
+class BrierScore(PerSampleMean):
+    """Brier score: mean squared distance between probabilities and outcomes.
+
+        multiclass:  mean_i sum_k (p_ik - y_ik)^2     (y one-hot; in [0, 2])
+        binary:      mean_i (p_i - y_i)^2             (in [0, 1])
+
+    weighted by `sample_weight`. Binary matches `sklearn.metrics.brier_score_loss`.
+    Lower is better. The task follows the shape of `y_pred`: `(batch, ...)` or
+    `(batch, ..., 1)` is binary, `(batch, ..., C)` multiclass.
+
+    Args:
+        from_logits: whether `y_pred` holds logits. Defaults to False.
+        name: metric name. Defaults to "brier_score".
+        dtype: dtype of the result.
+
+    Inputs:
+        y_true: integer ids or one-hot `(batch, ..., C)`; binary: 0/1 labels.
+        y_pred: probabilities (or logits) as above.
+        sample_weight: optional, `(batch, ...)` or a prefix of it.
+
+    Example:
+        >>> import numpy as np
+        >>> m = BrierScore()
+        >>> m.update_state(np.array([1, 0]), np.array([0.8, 0.4]))
+        >>> round(float(m.result()), 4)  # (0.04 + 0.16) / 2
+        0.1
+    """
+
+    direction = "down"
+
+    def __init__(self, from_logits: bool = False, name="brier_score", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.from_logits = _check_bool("from_logits", from_logits)
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        y_pred = ops.convert_to_tensor(y_pred)
+        probs, targets, weights = probability_inputs(
+            y_true,
+            y_pred,
+            sample_weight,
+            task=infer_task(y_pred),
+            from_logits=self.from_logits,
+        )
+        squared = ops.sum(ops.square(probs - targets), axis=-1)
+        self.total.add(ops.sum(weights * squared))
+        self.weight.add(ops.sum(weights))
+
+    def get_config(self):
+        return {**super().get_config(), "from_logits": self.from_logits}
