@@ -98,7 +98,8 @@ class CompensatedSum:
 
     def add(self, x) -> None:
         """Add `x` (broadcastable to `shape`) to the total."""
-        x = ops.cast(x, "float32")
+        if str(ops.dtype(x)) != "float32":
+            x = ops.cast(x, "float32")
         hi, lo = compensated_add(self.hi.value, self.lo.value, x)
         self.hi.assign(hi)
         self.lo.assign(lo)

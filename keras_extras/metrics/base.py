@@ -87,12 +87,15 @@ def check_number(
 
 
 def safe_divide(numerator, denominator, zero_division: float = 0.0):
-    """`numerator / denominator`, with `zero_division` where the denominator is 0."""
-    numerator = ops.convert_to_tensor(numerator)
-    denominator = ops.convert_to_tensor(denominator)
-    is_zero = ops.equal(denominator, 0)
-    quotient = ops.divide(numerator, ops.where(is_zero, 1, denominator))
-    return ops.where(is_zero, ops.cast(zero_division, quotient.dtype), quotient)
+    """`numerator / denominator`, with `zero_division` where the denominator is 0.
+
+    `zero_division` is a Python number (an argument, never a tensor), so the common
+    case 0 costs a single op: metric `result()` runs every training step.
+    """
+    quotient = ops.divide_no_nan(numerator, denominator)
+    if zero_division == 0:
+        return quotient
+    return ops.where(ops.equal(denominator, 0), zero_division, quotient)
 
 
 class ExtrasMetric(keras.metrics.Metric):

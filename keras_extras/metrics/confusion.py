@@ -2,9 +2,10 @@
 specificity, balanced accuracy, MCC, Cohen's kappa and the confusion matrix.
 
 The math lives in small stateless functions: `confusion_counts` turns a batch into
-counts, `class_stats` turns counts into per-class TP/FP/FN/TN, and `score` reduces
-those to a number. The metric classes are thin shells that keep the counts in a
-`CompensatedSum` (exact to 2**48 samples) and call `score` in `result()`.
+counts, `class_counts` turns counts into per-class TP / predicted / actual / total,
+and `scores` reduces those to numbers. The metric classes are thin shells that keep
+the counts in a `CompensatedSum` (exact to 2**48 samples) and call `scores` in
+`result()`.
 
 Conventions (scikit-learn's): rows of the confusion matrix are true classes, columns
 predicted classes; a ratio whose denominator is 0 takes the value `zero_division`;
@@ -17,6 +18,7 @@ a compiled step cannot raise on values.
 
 from __future__ import annotations
 
+import numpy as np
 from keras import ops
 
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
@@ -30,6 +32,7 @@ from keras_extras.metrics.base import (
 )
 from keras_extras.metrics.inputs import (
     TASKS,
+    cast_to,
     classification_inputs,
     infer_num_classes,
 )
@@ -77,53 +80,117 @@ def confusion_matrix(flat_counts, task: str, num_classes: int):
     return ops.reshape(flat_counts, (num_classes, num_classes))
 
 
-def class_stats(matrix, task: str):
-    """Per-class `(tp, fp, fn, tn)`, each of shape `(C,)`."""
+def class_counts(matrix, task: str):
+    """Per-class `(tp, predicted, actual, total)` stacked into one `(4, C)` tensor.
+
+    `predicted = tp + fp`, `actual = tp + fn` (the support) and `total` is the
+    number of samples (multilabel: of that label), repeated per class. Every
+    per-class statistic is a linear combination of these rows (`RATIO_TERMS`).
+    """
     if task == "multilabel":
-        return matrix[:, 1, 1], matrix[:, 0, 1], matrix[:, 1, 0], matrix[:, 0, 0]
-    tp = ops.diagonal(matrix)
-    fp = ops.sum(matrix, axis=0) - tp
-    fn = ops.sum(matrix, axis=1) - tp
-    tn = ops.sum(matrix) - tp - fp - fn
-    return tp, fp, fn, tn
+        tp = matrix[:, 1, 1]
+        predicted = ops.sum(matrix[:, :, 1], axis=1)
+        actual = ops.sum(matrix[:, 1, :], axis=1)
+        total = ops.sum(matrix, axis=(1, 2))
+    else:
+        tp = ops.diagonal(matrix)
+        predicted = ops.sum(matrix, axis=0)
+        actual = ops.sum(matrix, axis=1)
+        total = ops.broadcast_to(ops.sum(actual), ops.shape(actual))
+    return ops.stack([tp, predicted, actual, total])
+
+
+RATIO_SCORES = ("precision", "recall", "f1", "fbeta", "specificity")
+
+
+def ratio_terms(name: str, beta: float = 1.0):
+    """Coefficients of a ratio score's numerator and denominator over the rows
+    `(tp, predicted, actual, total)` of `class_counts`."""
+    if name == "precision":
+        return (1, 0, 0, 0), (0, 1, 0, 0)
+    if name == "recall":
+        return (1, 0, 0, 0), (0, 0, 1, 0)
+    if name == "specificity":  # tn / (tn + fp)
+        return (1, -1, -1, 1), (0, 0, -1, 1)
+    beta2 = 1.0 if name == "f1" else beta * beta
+    # (1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp) = ... / (predicted + b^2 actual)
+    return (1 + beta2, 0, 0, 0), (0, 1, beta2, 0)
+
+
+def _combine(coefficients, counts):
+    """Rows `coefficients @ counts`, written out term by term: zero and unit
+    coefficients cost no op, and float32 stays exact (a GPU matrix product may
+    round its inputs to TF32)."""
+    rows = []
+    for row in coefficients:
+        combined = None
+        for coefficient, term in zip(row, counts, strict=False):
+            if coefficient == 0:
+                continue
+            if coefficient == -1:
+                combined = ops.negative(term) if combined is None else combined - term
+                continue
+            term = term if coefficient == 1 else term * float(coefficient)
+            combined = term if combined is None else combined + term
+        rows.append(combined)
+    return ops.stack(rows)
 
 
 def average_ratio(numerator, denominator, support, average, zero_division):
-    """Reduce per-class ratios `numerator / denominator` as scikit-learn does."""
+    """Reduce per-class ratios `numerator / denominator` (last axis) as
+    scikit-learn does."""
     if average == "micro":
-        return safe_divide(ops.sum(numerator), ops.sum(denominator), zero_division)
+        return safe_divide(
+            ops.sum(numerator, axis=-1), ops.sum(denominator, axis=-1), zero_division
+        )
     per_class = safe_divide(numerator, denominator, zero_division)
     if average is None:
         return per_class
     if average == "binary":
-        return per_class[1]
+        return per_class[..., 1]
     if average == "macro":
-        return ops.mean(per_class)
-    return safe_divide(ops.sum(per_class * support), ops.sum(support), zero_division)
+        return ops.mean(per_class, axis=-1)
+    return safe_divide(
+        ops.sum(per_class * support, axis=-1), ops.sum(support), zero_division
+    )
 
 
-def _two_by_two(matrix, task):
-    """The matrix MCC works on: multilabel labels are pooled into one 2x2."""
-    return ops.sum(matrix, axis=0) if task == "multilabel" else matrix
+def agreement_terms(counts):
+    """What MCC and Cohen's kappa share, from `class_counts` of a square matrix:
+    observed agreement, chance agreement and the marginal variances, on proportions
+    so float32 never overflows.
 
-
-def matthews_corrcoef(matrix, zero_division=0.0):
-    """Multiclass MCC (Gorodkin's R_K), scikit-learn's formula, on a `(C, C)` matrix.
-
-    Computed on proportions (counts / total) so float32 never overflows, with each
-    variance written as `sum_k q_k (1 - q_k)` (equal to `1 - sum_k q_k^2` since the
-    `q_k` sum to 1), which cannot cancel to a negative number.
+    Returns `(accuracy, chance, variance_true, variance_pred)` with
+    `chance = sum_k t_k p_k` and `variance = sum_k q_k (1 - q_k)` (equal to
+    `1 - sum_k q_k^2` since the `q_k` sum to 1, but it cannot cancel below 0).
     """
-    total = ops.sum(matrix)
-    true_counts = ops.sum(matrix, axis=1)
-    pred_counts = ops.sum(matrix, axis=0)
-    t = safe_divide(true_counts, total)
-    p = safe_divide(pred_counts, total)
-    covariance = safe_divide(ops.trace(matrix), total) - ops.sum(t * p)
-    variance_true = ops.sum(t * safe_divide(total - true_counts, total))
-    variance_pred = ops.sum(p * safe_divide(total - pred_counts, total))
-    denominator = ops.sqrt(variance_pred * variance_true)
-    return safe_divide(covariance, denominator, zero_division)
+    total = counts[3, 0]
+    marginals = safe_divide(counts[1:3], total)  # predicted, actual proportions
+    accuracy = safe_divide(ops.sum(counts[0]), total)
+    chance = ops.sum(marginals[0] * marginals[1])
+    variances = ops.sum(marginals * (1.0 - marginals), axis=-1)
+    return accuracy, chance, variances[1], variances[0]
+
+
+def matthews_corrcoef(matrix):
+    """Multiclass MCC (Gorodkin's R_K), scikit-learn's formula, on a `(C, C)` matrix;
+    0 where undefined (scikit-learn's convention).
+
+        MCC = (acc - sum_k t_k p_k) / sqrt(sum_k t_k (1 - t_k) * sum_k p_k (1 - p_k))
+    """
+    return _mcc(agreement_terms(class_counts(matrix, "multiclass")))
+
+
+def _mcc(terms):
+    accuracy, chance, variance_true, variance_pred = terms
+    return safe_divide(accuracy - chance, ops.sqrt(variance_true * variance_pred))
+
+
+def kappa_penalty(num_classes: int, weights: str):
+    """Disagreement weights |i - j| ("linear") or (i - j)^2 ("quadratic")."""
+    index = np.arange(num_classes, dtype="float32")
+    distance = np.abs(index[:, None] - index[None, :])
+    return distance if weights == "linear" else distance * distance
 
 
 def cohen_kappa(matrix, weights=None, zero_division=0.0):
@@ -131,68 +198,89 @@ def cohen_kappa(matrix, weights=None, zero_division=0.0):
 
     kappa = 1 - sum(W * O) / sum(W * E), with O the observed proportions, E the
     outer product of the marginals, W 1 - I (unweighted), |i - j| or (i - j)^2.
+    Unweighted, this is (acc - chance) / (1 - chance); `zero_division` where the
+    denominator is 0.
     """
-    num_classes = matrix.shape[0]
+    if weights is None:
+        accuracy, chance, _, _ = agreement_terms(class_counts(matrix, "multiclass"))
+        return safe_divide(accuracy - chance, 1.0 - chance, zero_division)
+    penalty = kappa_penalty(matrix.shape[0], weights)
     observed = safe_divide(matrix, ops.sum(matrix))
     expected = ops.outer(ops.sum(observed, axis=1), ops.sum(observed, axis=0))
-    index = ops.arange(num_classes, dtype="float32")
-    distance = ops.abs(index[:, None] - index[None, :])
-    if weights is None:
-        penalty = ops.cast(ops.greater(distance, 0), "float32")
-    elif weights == "linear":
-        penalty = distance
-    else:
-        penalty = distance * distance
     disagreement = safe_divide(
-        ops.sum(penalty * observed), ops.sum(penalty * expected), 1.0 - zero_division
+        ops.sum(ops.multiply(penalty, observed)),
+        ops.sum(ops.multiply(penalty, expected)),
+        1.0 - zero_division,
     )
     return 1.0 - disagreement
 
 
-def balanced_accuracy(matrix, zero_division=0.0):
+def balanced_accuracy(tp, actual, zero_division=0.0):
     """Mean recall over the classes present in `y_true` (scikit-learn's)."""
-    tp, _, fn, _ = class_stats(matrix, "multiclass")
-    support = tp + fn
-    present = ops.cast(ops.greater(support, 0), "float32")
-    recall = safe_divide(tp, support)
-    return safe_divide(ops.sum(recall * present), ops.sum(present), zero_division)
+    present = ops.cast(ops.greater(actual, 0), "float32")
+    return safe_divide(
+        ops.sum(safe_divide(tp, actual)), ops.sum(present), zero_division
+    )
 
 
-def score(
-    name: str,
+def scores(
+    names,
     matrix,
     task: str,
     average="macro",
     zero_division: float = 0.0,
     beta: float = 1.0,
     kappa_weights=None,
-):
-    """One score from a confusion matrix (`name` is one of `SCORES`)."""
-    if name == "mcc":
-        # scikit-learn's convention: an undefined MCC is 0 (no correlation).
-        return matthews_corrcoef(_two_by_two(matrix, task))
-    if name == "kappa":
-        return cohen_kappa(matrix, kappa_weights, zero_division)
-    if name == "balanced_accuracy":
-        return balanced_accuracy(matrix, zero_division)
-    tp, fp, fn, tn = class_stats(matrix, task)
-    if name == "accuracy":
-        if task == "multilabel":
-            return safe_divide(ops.sum(tp + tn), ops.sum(tp + tn + fp + fn))
-        return safe_divide(ops.trace(matrix), ops.sum(matrix), zero_division)
+) -> dict:
+    """Scores named in `names` (from `SCORES`) from one confusion matrix.
+
+    `result()` runs every training step, eagerly on torch, where each op costs
+    microseconds: per-class counts are computed once, all ratio scores (precision,
+    recall, F-beta, specificity) come from one stacked division, and accuracy, MCC
+    and unweighted kappa from the same agreement terms.
+    """
+    counts = class_counts(matrix, task)
     average = "binary" if task == "binary" else average
-    support = tp + fn
-    if name == "precision":
-        return average_ratio(tp, tp + fp, support, average, zero_division)
-    if name == "recall":
-        return average_ratio(tp, tp + fn, support, average, zero_division)
-    if name == "specificity":
-        return average_ratio(tn, tn + fp, support, average, zero_division)
-    beta2 = 1.0 if name == "f1" else beta * beta
-    numerator = (1.0 + beta2) * tp
-    return average_ratio(
-        numerator, numerator + beta2 * fn + fp, support, average, zero_division
-    )
+    results = {}
+    ratios = [name for name in names if name in RATIO_SCORES]
+    if ratios:
+        terms = [ratio_terms(name, beta) for name in ratios]
+        values = average_ratio(
+            _combine([numerator for numerator, _ in terms], counts),
+            _combine([denominator for _, denominator in terms], counts),
+            counts[2],
+            average,
+            zero_division,
+        )
+        results.update({name: values[i] for i, name in enumerate(ratios)})
+    if "balanced_accuracy" in names:
+        results["balanced_accuracy"] = balanced_accuracy(
+            counts[0], counts[2], zero_division
+        )
+    if "accuracy" in names and task == "multilabel":
+        correct = _combine([(2, -1, -1, 1)], counts)  # tp + tn
+        results["accuracy"] = safe_divide(ops.sum(correct), ops.sum(counts[3]))
+    if {"accuracy", "mcc", "kappa"} & set(names).difference(results):
+        # Multilabel MCC pools the labels' 2x2 matrices into one (as torchmetrics);
+        # kappa is not defined for multilabel (rejected at construction).
+        if task == "multilabel":
+            counts = class_counts(ops.sum(matrix, axis=0), "binary")
+        terms = agreement_terms(counts)
+        accuracy, chance = terms[0], terms[1]
+        results.setdefault("accuracy", accuracy)
+        results["mcc"] = _mcc(terms)
+        if kappa_weights is None:
+            results["kappa"] = safe_divide(
+                accuracy - chance, 1.0 - chance, zero_division
+            )
+        elif "kappa" in names:
+            results["kappa"] = cohen_kappa(matrix, kappa_weights, zero_division)
+    return {name: results[name] for name in names}
+
+
+def score(name: str, matrix, task: str, **kwargs):
+    """One score from a confusion matrix (`name` is one of `SCORES`)."""
+    return scores((name,), matrix, task, **kwargs)[name]
 
 
 def normalize_matrix(matrix, normalize, task):
@@ -370,7 +458,7 @@ class _ScoreMetric(ConfusionStateMetric):
             zero_division=self.zero_division,
             **self._score_kwargs(),
         )
-        return ops.cast(value, self.dtype)
+        return cast_to(value, self.dtype)
 
     def get_config(self):
         config = {**super().get_config(), "zero_division": self.zero_division}
@@ -698,7 +786,7 @@ class ConfusionMatrix(ConfusionStateMetric):
 
     def result(self):
         matrix = normalize_matrix(self.confusion_matrix(), self.normalize, self.task)
-        return ops.cast(matrix, self.dtype)
+        return cast_to(matrix, self.dtype)
 
     def get_config(self):
         return {**super().get_config(), "normalize": self.normalize}
@@ -772,21 +860,18 @@ class ClassificationMetrics(ConfusionStateMetric):
         self.zero_division = _check_zero_division(zero_division)
 
     def result(self):
-        matrix = self.confusion_matrix()
+        values = scores(
+            self.score_names,
+            self.confusion_matrix(),
+            self.task,
+            average=self.average,
+            zero_division=self.zero_division,
+            beta=self.beta,
+            kappa_weights=self.kappa_weights,
+        )
         return {
-            f"{self.prefix}{name}": ops.cast(
-                score(
-                    name,
-                    matrix,
-                    self.task,
-                    average=self.average,
-                    zero_division=self.zero_division,
-                    beta=self.beta,
-                    kappa_weights=self.kappa_weights,
-                ),
-                self.dtype,
-            )
-            for name in self.score_names
+            f"{self.prefix}{name}": cast_to(value, self.dtype)
+            for name, value in values.items()
         }
 
     def get_config(self):

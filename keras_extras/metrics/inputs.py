@@ -94,7 +94,7 @@ def class_probabilities(y_pred, from_logits: bool):
 def _as_ids(x):
     if _is_floating(x):
         x = ops.round(x)
-    return ops.cast(x, "int32")
+    return cast_to(x, "int32")
 
 
 def _in_range(ids, num_classes: int):
@@ -165,14 +165,43 @@ def _shape_error(y_true, y_pred, expected: str):
     )
 
 
+def cast_to(x, dtype: str):
+    """`ops.cast`, skipped when `x` already has `dtype` (one op less per step)."""
+    return x if str(ops.dtype(x)) == dtype else ops.cast(x, dtype)
+
+
+def _flat(x):
+    return x if len(static_shape(x)) == 1 else ops.reshape(x, (-1,))
+
+
+def _and(mask, other):
+    return other if mask is None else ops.logical_and(mask, other)
+
+
+def _countable(mask, sample_weight, sample_shape):
+    """Float32 weights: `sample_weight` (or 1) where `mask`, else 0."""
+    if sample_weight is None:
+        if mask is None:
+            return ops.ones([d if d is not None else 1 for d in sample_shape])
+        return ops.cast(mask, "float32")
+    weights = sample_weights(sample_weight, sample_shape)
+    return weights if mask is None else ops.where(mask, weights, 0.0)
+
+
 def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class):
+    # Every op here runs once per training step (eagerly on torch): keep them few.
     pred_shape = static_shape(y_pred)
     true_shape = static_shape(y_true)
-    valid = None
-    if _is_floating(y_pred) and len(pred_shape) >= 2 and pred_shape[-1] == num_classes:
+    countable = None
+    scores = (
+        _is_floating(y_pred) and len(pred_shape) >= 2 and pred_shape[-1] == num_classes
+    )
+    if scores:
         sample_shape = pred_shape[:-1]
-        valid = ops.logical_not(ops.any(ops.isnan(y_pred), axis=-1))
-        pred_ids = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
+        # arg-max ids are always in range; a NaN score makes the row sum NaN.
+        row_sum = ops.sum(y_pred, axis=-1)
+        countable = ops.equal(row_sum, row_sum)
+        pred_ids = cast_to(ops.argmax(y_pred, axis=-1), "int32")
     elif len(pred_shape) >= 1 and (
         not _is_floating(y_pred) or len(pred_shape) == 1 or pred_shape[-1] == 1
     ):
@@ -181,6 +210,7 @@ def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class):
             pred_shape = pred_shape[:-1]
         sample_shape = pred_shape
         pred_ids = _as_ids(y_pred)
+        countable = _in_range(pred_ids, num_classes)
     else:
         raise _shape_error(
             y_true,
@@ -191,39 +221,32 @@ def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class):
 
     rank = len(sample_shape)
     if len(true_shape) == rank + 1 and true_shape[-1] == num_classes:
-        one_hot = ops.cast(y_true, "float32")
-        true_ids = ops.cast(ops.argmax(one_hot, axis=-1), "int32")
-        nonzero = ops.greater(ops.max(one_hot, axis=-1), 0)
-        valid = nonzero if valid is None else ops.logical_and(valid, nonzero)
-    elif len(true_shape) == rank + 1 and true_shape[-1] == 1:
-        true_ids = _as_ids(ops.squeeze(y_true, -1))
-    elif len(true_shape) == rank:
-        true_ids = _as_ids(y_true)
+        true_ids = cast_to(ops.argmax(y_true, axis=-1), "int32")
+        countable = _and(countable, ops.greater(ops.max(y_true, axis=-1), 0))
     else:
-        raise _shape_error(
-            y_true,
-            y_pred,
-            f"multiclass with num_classes={num_classes}: y_true must be integer ids "
-            f"{sample_shape} or one-hot {sample_shape + (num_classes,)}",
-        )
+        if len(true_shape) == rank + 1 and true_shape[-1] == 1:
+            y_true = ops.squeeze(y_true, -1)
+        elif len(true_shape) != rank:
+            raise _shape_error(
+                y_true,
+                y_pred,
+                f"multiclass with num_classes={num_classes}: y_true must be integer "
+                f"ids {sample_shape} or one-hot {sample_shape + (num_classes,)}",
+            )
+        true_ids = _as_ids(y_true)
+        countable = _and(countable, _in_range(true_ids, num_classes))
     if not _dims_match(static_shape(true_ids), sample_shape):
         raise _shape_error(y_true, y_pred, "the sample shapes differ")
-
-    countable = ops.logical_and(
-        _in_range(true_ids, num_classes), _in_range(pred_ids, num_classes)
-    )
     if ignore_class is not None:
-        countable = ops.logical_and(countable, ops.not_equal(true_ids, ignore_class))
-    if valid is not None:
-        countable = ops.logical_and(countable, valid)
-    weights = ops.where(countable, sample_weights(sample_weight, sample_shape), 0.0)
+        countable = _and(countable, ops.not_equal(true_ids, ignore_class))
+
+    weights = _countable(countable, sample_weight, sample_shape)
+    # Uncountable samples keep weight 0; their ids only need to stay in range.
     true_ids = ops.where(countable, true_ids, 0)
-    pred_ids = ops.where(countable, pred_ids, 0)
-    return (
-        ops.reshape(true_ids, (-1,)),
-        ops.reshape(pred_ids, (-1,)),
-        ops.reshape(weights, (-1,)),
+    pred_ids = (
+        ops.where(countable, pred_ids, 0) if not _is_floating(y_pred) else pred_ids
     )
+    return _flat(true_ids), _flat(pred_ids), _flat(weights)
 
 
 def _binary_decisions(y_pred, threshold, from_logits):
