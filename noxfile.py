@@ -4,6 +4,8 @@
     nox -s "tests(backend='jax')"         # one backend
     nox -s iris                           # the Iris job on every backend
     nox -s lint                           # ruff check + format check
+    nox -s bench                          # metric overhead on every backend
+    nox -s "bench(backend='torch')" -- --quick
 
 Which framework build gets installed comes from environment variables, so a machine
 can pin its own wheel (CI pins the CPU build of torch that lies on its disk):
@@ -47,7 +49,7 @@ def install_backend(session: nox.Session, backend: str, *extras: str) -> None:
 @nox.parametrize("backend", BACKENDS)
 def tests(session: nox.Session, backend: str) -> None:
     """Run the test suite under one backend (the hypothesis profile "ci")."""
-    install_backend(session, backend, "test", "examples")
+    install_backend(session, backend, "test", "examples", "plot")
     session.env.setdefault("HYPOTHESIS_PROFILE", "ci")
     session.run("pytest", *(session.posargs or ["-q"]))
 
@@ -66,6 +68,19 @@ def iris(session: nox.Session, backend: str) -> None:
         "--quiet",
         *session.posargs,
     )
+
+
+@nox.session
+@nox.parametrize("backend", BACKENDS)
+def bench(session: nox.Session, backend: str) -> None:
+    """Metric overhead per training step, then the combined table and chart."""
+    install_backend(session, backend, "plot", "examples")
+    if backend == "torch":
+        session.install("torchmetrics")
+    session.run(
+        "python", "-m", "benchmarks.overhead", "--backend", backend, *session.posargs
+    )
+    session.run("python", "-m", "benchmarks.report")
 
 
 @nox.session

@@ -26,8 +26,15 @@ def test_iris_job_runs_and_reloads(tmp_path, backend):
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "same test metrics" in completed.stdout
-    assert (out / "best.keras").stat().st_size > 0
-    assert (out / "history.csv").read_text().count("\n") == 5
+    manifest = json.loads((out / "checkpoints" / "checkpoints.json").read_text())
+    assert 1 <= len(manifest["checkpoints"]) <= 3
+    for picture in ("history.png", "confusion_matrix.png"):
+        assert (out / picture).stat().st_size > 0
+    csv = (out / "history.csv").read_text().splitlines()
+    assert len(csv) == 5
+    assert {"learning_rate", "val_f1_setosa"} <= set(csv[0].split(","))
+    report = json.loads((out / "classification_report.json").read_text())
+    assert report[-1]["class_names"] == ["setosa", "versicolor", "virginica"]
     summary = json.loads((out / "metrics.json").read_text())
     assert summary["backend"] == backend
     assert summary["reload_matches"] is True

@@ -1,3 +1,24 @@
-"""Backend-agnostic Keras 3 callbacks."""
+"""Backend-agnostic Keras 3 callbacks (Keras' public API and `keras.ops` only)."""
 
-__all__: list[str] = []
+from keras_extras.callbacks.checkpoints import BestCheckpoints
+from keras_extras.callbacks.early_stopping import EarlyStopping
+from keras_extras.callbacks.lr_finder import LRFinder
+from keras_extras.callbacks.monitoring import (
+    LearningRateMonitor,
+    ThroughputMonitor,
+    TimeLimit,
+)
+from keras_extras.callbacks.plots import ConfusionMatrixPlot, PlotHistory
+from keras_extras.callbacks.reports import ClassificationReport
+
+__all__ = [
+    "BestCheckpoints",
+    "ClassificationReport",
+    "ConfusionMatrixPlot",
+    "EarlyStopping",
+    "LRFinder",
+    "LearningRateMonitor",
+    "PlotHistory",
+    "ThroughputMonitor",
+    "TimeLimit",
+]

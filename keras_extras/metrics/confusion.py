@@ -124,9 +124,10 @@ def _combine(coefficients, counts):
     rows = []
     for row in coefficients:
         combined = None
-        for coefficient, term in zip(row, counts, strict=False):
+        for index, coefficient in enumerate(row):
             if coefficient == 0:
                 continue
+            term = counts[index]
             if coefficient == -1:
                 combined = ops.negative(term) if combined is None else combined - term
                 continue

@@ -1,0 +1,68 @@
+"""Which way is better for a monitored log key: shared by the monitor callbacks."""
+
+from __future__ import annotations
+
+import math
+
+MODES = ("auto", "min", "max")
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise ValueError(
+            f"Invalid `mode`: expected one of {MODES}. Received: mode={mode!r}"
+        )
+    return mode
+
+
+def _model_metrics(model):
+    found = []
+    for metric in getattr(model, "metrics", []):
+        found.extend(getattr(metric, "metrics", None) or [metric])
+    return found
+
+
+def resolve_mode(model, monitor: str, mode: str) -> str:
+    """ "min" or "max" for `monitor`; "auto" reads it from the model's metrics.
+
+    Besides what Keras does (losses are minimised; a metric whose `name` matches
+    carries `_direction`), a key produced by a dict-valued metric such as
+    `ClassificationMetrics` (`prefix + score`) takes that metric's direction.
+    """
+    if mode != "auto":
+        return mode
+    name = monitor.removeprefix("val_")
+    if name == "loss" or name.endswith("_loss"):
+        return "min"
+    for metric in _model_metrics(model):
+        direction = getattr(metric, "_direction", None)
+        if direction is None:
+            continue
+        keys = {metric.name}
+        prefix = getattr(metric, "prefix", "")
+        keys.update(f"{prefix}{score}" for score in getattr(metric, "score_names", ()))
+        if name in keys:
+            return "max" if direction == "up" else "min"
+    raise ValueError(
+        f"Cannot tell whether `{monitor}` should be minimised or maximised: no "
+        "metric of the model declares a direction for it. Pass mode='min' or "
+        "mode='max'."
+    )
+
+
+def is_better(value: float, reference: float | None, mode: str) -> bool:
+    if reference is None:
+        return True
+    return value < reference if mode == "min" else value > reference
+
+
+def as_float(value) -> float | None:
+    """A scalar log value as a Python float (None when it is not a scalar)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def is_finite(value: float) -> bool:
+    return math.isfinite(value)

@@ -1,0 +1,151 @@
+"""Keras' EarlyStopping plus guards: non-finite values, divergence, target reached."""
+
+from __future__ import annotations
+
+import keras
+from keras import ops
+
+from keras_extras.callbacks._monitor import as_float, is_finite, resolve_mode
+
+
+@keras.saving.register_keras_serializable(package="keras_extras")
+class EarlyStopping(keras.callbacks.EarlyStopping):
+    """`keras.callbacks.EarlyStopping` with PyTorch Lightning's stopping guards.
+
+    On top of Keras' patience rule, training stops at the end of the epoch at once
+    when the monitored value
+
+    - is NaN or infinite (`check_finite=True`),
+    - is worse than `divergence_threshold` (above it when minimising, below it when
+      maximising), or
+    - reaches `stopping_threshold` (at or below it when minimising, at or above it
+      when maximising).
+
+    `stop_reason` says which rule stopped training ("patience", "not_finite",
+    "divergence", "stopping_threshold", or None). In `mode="auto"` the direction is
+    also found for keys of dict-valued metrics such as `ClassificationMetrics`
+    (e.g. `monitor="val_f1"`). Restoring the best weights works as in Keras.
+
+    Args:
+        monitor: log key to watch. Defaults to "val_loss".
+        min_delta, patience, verbose, mode, baseline, restore_best_weights,
+            start_from_epoch: as in `keras.callbacks.EarlyStopping`.
+        divergence_threshold: stop when the value is worse than this. Defaults to
+            None.
+        stopping_threshold: stop when the value reaches this. Defaults to None.
+        check_finite: stop when the value is NaN or infinite. Defaults to True.
+
+    Example:
+        >>> stopper = EarlyStopping(monitor="val_loss", patience=5,
+        ...                         divergence_threshold=10.0)
+        >>> stopper.stop_reason is None
+        True
+    """
+
+    def __init__(
+        self,
+        monitor: str = "val_loss",
+        min_delta: float = 0.0,
+        patience: int = 0,
+        verbose: int = 0,
+        mode: str = "auto",
+        baseline: float | None = None,
+        restore_best_weights: bool = False,
+        start_from_epoch: int = 0,
+        divergence_threshold: float | None = None,
+        stopping_threshold: float | None = None,
+        check_finite: bool = True,
+    ):
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(
+                "Invalid `mode`: expected one of ('auto', 'min', 'max'). "
+                f"Received: mode={mode!r}"
+            )
+        super().__init__(
+            monitor=monitor,
+            min_delta=min_delta,
+            patience=patience,
+            verbose=verbose,
+            mode=mode,
+            baseline=baseline,
+            restore_best_weights=restore_best_weights,
+            start_from_epoch=start_from_epoch,
+        )
+        for name, value in (
+            ("divergence_threshold", divergence_threshold),
+            ("stopping_threshold", stopping_threshold),
+        ):
+            if value is not None and as_float(value) is None:
+                raise TypeError(
+                    f"Invalid `{name}`: expected a number or None. Received: {value!r}"
+                )
+        self.divergence_threshold = divergence_threshold
+        self.stopping_threshold = stopping_threshold
+        self.check_finite = bool(check_finite)
+        self._requested_mode = mode
+        self.stop_reason = None
+
+    def _set_monitor_op(self):
+        self.mode = resolve_mode(self.model, self.monitor, self._requested_mode)
+        super()._set_monitor_op()
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        self.stop_reason = None
+
+    def _guard(self, value: float) -> str | None:
+        minimising = self.monitor_op == ops.less
+        if self.check_finite and not is_finite(value):
+            return "not_finite"
+        if self.stopping_threshold is not None and (
+            value <= self.stopping_threshold
+            if minimising
+            else value >= self.stopping_threshold
+        ):
+            return "stopping_threshold"
+        if self.divergence_threshold is not None and (
+            value > self.divergence_threshold
+            if minimising
+            else value < self.divergence_threshold
+        ):
+            return "divergence"
+        return None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.monitor_op is None:
+            self._set_monitor_op()
+        value = as_float((logs or {}).get(self.monitor))
+        reason = None if value is None else self._guard(value)
+        if reason is None:
+            was_stopping = self.model.stop_training
+            super().on_epoch_end(epoch, logs)
+            if self.model.stop_training and not was_stopping:
+                self.stop_reason = "patience"
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = self.model.get_weights()
+            self.best_epoch = epoch
+        self.stopped_epoch = epoch
+        self.stop_reason = reason
+        self.model.stop_training = True
+        if self.verbose:
+            print(f"Epoch {epoch + 1}: {self.monitor}={value} stops training: {reason}")
+
+    def get_config(self):
+        return {
+            "monitor": self.monitor,
+            "min_delta": abs(self.min_delta),
+            "patience": self.patience,
+            "verbose": self.verbose,
+            "mode": self._requested_mode,
+            "baseline": self.baseline,
+            "restore_best_weights": self.restore_best_weights,
+            "start_from_epoch": self.start_from_epoch,
+            "divergence_threshold": self.divergence_threshold,
+            "stopping_threshold": self.stopping_threshold,
+            "check_finite": self.check_finite,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

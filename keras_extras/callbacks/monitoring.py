@@ -1,0 +1,217 @@
+"""Callbacks that watch training: learning rate, wall-clock budget, throughput."""
+
+from __future__ import annotations
+
+import time
+
+import keras
+from keras import ops
+
+from keras_extras.callbacks._monitor import as_float
+
+LOG_EVERY = ("epoch", "batch")
+
+
+def current_learning_rate(optimizer) -> float:
+    """The learning rate the optimizer's last step used, as a float.
+
+    With a `LearningRateSchedule`, Keras evaluates the schedule at the step count
+    before incrementing it, so the last step used `schedule(iterations - 1)`.
+    """
+    rate = optimizer._learning_rate  # the value or schedule, not evaluated
+    if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+        step = ops.maximum(ops.convert_to_tensor(optimizer.iterations) - 1, 0)
+        return float(ops.convert_to_numpy(rate(step)))
+    return float(ops.convert_to_numpy(optimizer.learning_rate))
+
+
+@keras.saving.register_keras_serializable(package="keras_extras")
+class LearningRateMonitor(keras.callbacks.Callback):
+    """Write the learning rate actually used into the logs, as `learning_rate`.
+
+    The value is the one the optimizer's last step used, also when the optimizer
+    has a `LearningRateSchedule` (Keras 3 dropped `_decayed_lr()`), so `History`,
+    `CSVLogger` and the progress bar show it. Place it before `CSVLogger` in the
+    callback list so that the logger sees the key.
+
+    Args:
+        log_every: "epoch" (one host read per epoch; safe with Keras' asynchronous
+            batch-end dispatch) or "batch" (also into each batch's logs, which
+            reads the value on the host every step). Defaults to "epoch".
+
+    Example:
+        >>> monitor = LearningRateMonitor()
+        >>> monitor.async_safe
+        True
+    """
+
+    def __init__(self, log_every: str = "epoch"):
+        super().__init__()
+        if log_every not in LOG_EVERY:
+            raise ValueError(
+                f"Invalid `log_every`: expected one of {LOG_EVERY}. "
+                f"Received: log_every={log_every!r}"
+            )
+        self.log_every = log_every
+        self.async_safe = log_every == "epoch"
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.log_every == "batch" and logs is not None:
+            logs["learning_rate"] = current_learning_rate(self.model.optimizer)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["learning_rate"] = current_learning_rate(self.model.optimizer)
+
+    def get_config(self):
+        return {"log_every": self.log_every}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="keras_extras")
+class TimeLimit(keras.callbacks.Callback):
+    """Stop training once a wall-clock budget is spent.
+
+    The clock starts at `on_train_begin`; at each batch end (a clock read, no device
+    sync) the callback sets `model.stop_training` once `seconds` have passed. Keras
+    then finishes the current step and still runs that epoch's validation in full.
+    Safe with Keras' asynchronous batch-end dispatch.
+
+    Args:
+        seconds: the budget, > 0.
+
+    Attributes:
+        stopped_epoch: the (0-based) epoch in which the budget ran out, or None.
+        stop_reason: a sentence saying why training stopped, or None.
+
+    Example:
+        >>> limit = TimeLimit(seconds=3600)
+        >>> limit.stopped_epoch is None
+        True
+    """
+
+    async_safe = True
+
+    def __init__(self, seconds: float):
+        super().__init__()
+        value = as_float(seconds)
+        if isinstance(seconds, bool) or value is None or not value > 0:
+            raise ValueError(
+                "Invalid `seconds`: expected a number > 0. "
+                f"Received: seconds={seconds!r}"
+            )
+        self.seconds = value
+        self.stopped_epoch = None
+        self.stop_reason = None
+        self._start = None
+        self._epoch = 0
+
+    def on_train_begin(self, logs=None):
+        self._start = time.monotonic()
+        self.stopped_epoch = None
+        self.stop_reason = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def _check(self) -> None:
+        if self.stopped_epoch is not None or self._start is None:
+            return
+        elapsed = time.monotonic() - self._start
+        if elapsed >= self.seconds:
+            self.model.stop_training = True
+            self.stopped_epoch = self._epoch
+            self.stop_reason = (
+                f"time limit of {self.seconds:g} s reached after {elapsed:.2f} s "
+                f"in epoch {self._epoch + 1}"
+            )
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._check()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._check()
+
+    def get_config(self):
+        return {"seconds": self.seconds}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="keras_extras")
+class ThroughputMonitor(keras.callbacks.Callback):
+    """Add `ms_per_step` and `samples_per_second` to each epoch's logs.
+
+    Timing runs from the end of the `skip_steps`-th training step of the first
+    epoch (the first steps compile) or from the start of later epochs, to the end
+    of the epoch's last training step; validation is not counted. Only the clock is
+    read at batch ends (no device sync), so it is safe with asynchronous dispatch.
+
+    Args:
+        batch_size: samples per step, for `samples_per_second` (Keras does not tell
+            callbacks the batch size). Without it only `ms_per_step` and
+            `steps_per_second` are logged. Defaults to None.
+        skip_steps: steps left out at the start of the first epoch. Defaults to 3.
+
+    Example:
+        >>> ThroughputMonitor(batch_size=32).get_config()
+        {'batch_size': 32, 'skip_steps': 3}
+    """
+
+    async_safe = True
+
+    def __init__(self, batch_size: int | None = None, skip_steps: int = 3):
+        super().__init__()
+        for name, value, minimum in (
+            ("batch_size", batch_size, 1),
+            ("skip_steps", skip_steps, 0),
+        ):
+            if value is None and name == "batch_size":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+                raise ValueError(
+                    f"Invalid `{name}`: expected an integer >= {minimum}. "
+                    f"Received: {name}={value!r}"
+                )
+        self.batch_size = batch_size
+        self.skip_steps = skip_steps
+        self._first_epoch = True
+
+    def on_train_begin(self, logs=None):
+        self._first_epoch = True
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._steps = 0
+        self._counted_from = 0
+        self._start = time.perf_counter()
+        self._last = None
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._steps += 1
+        now = time.perf_counter()
+        if self._first_epoch and self._steps == self.skip_steps:
+            self._start, self._counted_from = now, self._steps
+        self._last = now
+
+    def on_epoch_end(self, epoch, logs=None):
+        counted = self._steps - self._counted_from
+        self._first_epoch = False
+        if logs is None or counted <= 0 or self._last is None:
+            return
+        seconds_per_step = (self._last - self._start) / counted
+        logs["ms_per_step"] = seconds_per_step * 1e3
+        logs["steps_per_second"] = 1.0 / seconds_per_step
+        if self.batch_size is not None:
+            logs["samples_per_second"] = self.batch_size / seconds_per_step
+
+    def get_config(self):
+        return {"batch_size": self.batch_size, "skip_steps": self.skip_steps}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)

@@ -1,0 +1,177 @@
+"""A per-class classification report on validation data, at epoch ends."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_extras.callbacks.checkpoints import atomic_write
+from keras_extras.metrics.confusion import ConfusionMatrix, scores
+
+ROWS = ("precision", "recall", "f1")
+
+
+def unpack_validation_data(validation_data):
+    """`(x, y, sample_weight)` from a tuple of 2 or 3 arrays."""
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (
+        2,
+        3,
+    ):
+        raise ValueError(
+            "Invalid `validation_data`: expected a tuple (x, y) or "
+            f"(x, y, sample_weight). Received: {type(validation_data).__name__}"
+        )
+    x, y, *rest = validation_data
+    return x, y, (rest[0] if rest else None)
+
+
+def confusion_of(model, validation_data, num_classes=None, batch_size=256):
+    """Confusion counts of `model` on validation data, with keras-extras' metric."""
+    x, y, weight = unpack_validation_data(validation_data)
+    predictions = model.predict(x, batch_size=batch_size, verbose=0)
+    metric = ConfusionMatrix(num_classes=num_classes)
+    metric.update_state(y, predictions, sample_weight=weight)
+    return metric
+
+
+def report(matrix) -> dict:
+    """Per-class precision / recall / F1 / support with macro and weighted rows."""
+    matrix = ops.convert_to_tensor(np.asarray(matrix, dtype="float32"))
+    per_class = scores(ROWS, matrix, "multiclass", average=None)
+    result = {
+        name: ops.convert_to_numpy(value).astype(float).tolist()
+        for name, value in per_class.items()
+    }
+    result["support"] = ops.convert_to_numpy(ops.sum(matrix, axis=1)).tolist()
+    for average in ("macro", "weighted"):
+        averaged = scores(ROWS, matrix, "multiclass", average=average)
+        result[average] = {
+            k: float(ops.convert_to_numpy(v)) for k, v in averaged.items()
+        }
+    return result
+
+
+def _table_row(label, width, values, support) -> str:
+    cells = "".join(f"  {value:9.4f}" for value in values)
+    return f"{label:>{width}}{cells}  {support:9.0f}"
+
+
+def format_report(result: dict, class_names) -> str:
+    """An aligned text table, like scikit-learn's `classification_report`."""
+    width = max([len(name) for name in class_names] + [len("weighted avg")])
+    header = (
+        f"{'':>{width}}  {'precision':>9}  {'recall':>9}  {'f1':>9}  {'support':>9}"
+    )
+    lines = [header, ""]
+    for i, name in enumerate(class_names):
+        values = [result[score][i] for score in ROWS]
+        lines.append(_table_row(name, width, values, result["support"][i]))
+    total = sum(result["support"])
+    lines.append("")
+    for average in ("macro", "weighted"):
+        values = [result[average][score] for score in ROWS]
+        lines.append(_table_row(f"{average} avg", width, values, total))
+    return "\n".join(lines)
+
+
+def _log_key(name: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in str(name)).strip("_").lower()
+
+
+@keras.saving.register_keras_serializable(package="keras_extras")
+class ClassificationReport(keras.callbacks.Callback):
+    """Per-class precision, recall, F1 and support on validation data.
+
+    Every `every_n_epochs` epochs the model predicts `validation_data`, one
+    keras-extras `ConfusionMatrix` counts the outcomes, and the scores come from the
+    same functions as the metrics (`keras_extras.metrics.confusion.scores`):
+
+        precision_c = TP_c / (TP_c + FP_c)    recall_c = TP_c / (TP_c + FN_c)
+        f1_c = 2 TP_c / (2 TP_c + FP_c + FN_c)
+
+    plus macro and support-weighted averages. The table is printed (unless
+    `verbose=0`), each per-class value is added to the logs as
+    `val_<score>_<class>` (e.g. `val_f1_setosa`), and, with `path`, the report of
+    every evaluated epoch is written to a JSON file.
+
+    Args:
+        validation_data: `(x, y)` or `(x, y, sample_weight)`; labels sparse or
+            one-hot.
+        class_names: names of the classes (default: "0", "1", ...).
+        every_n_epochs: evaluate every n epochs, >= 1. Defaults to 1.
+        path: JSON file to write, or None. Defaults to None.
+        verbose: 1 prints the table, 0 does not. Defaults to 1.
+
+    Example:
+        >>> import numpy as np
+        >>> callback = ClassificationReport((np.zeros((4, 2)), np.array([0, 1, 0, 1])),
+        ...                                 class_names=["cat", "dog"])
+        >>> callback.class_names
+        ['cat', 'dog']
+    """
+
+    def __init__(
+        self,
+        validation_data,
+        class_names=None,
+        every_n_epochs: int = 1,
+        path=None,
+        verbose: int = 1,
+    ):
+        super().__init__()
+        unpack_validation_data(validation_data)
+        self.validation_data = validation_data
+        self.class_names = list(class_names) if class_names is not None else None
+        if (
+            isinstance(every_n_epochs, bool)
+            or not isinstance(every_n_epochs, int)
+            or (every_n_epochs < 1)
+        ):
+            raise ValueError(
+                "Invalid `every_n_epochs`: expected an integer >= 1. "
+                f"Received: every_n_epochs={every_n_epochs!r}"
+            )
+        self.every_n_epochs = every_n_epochs
+        self.path = Path(path) if path is not None else None
+        self.verbose = verbose
+        self.history: list[dict] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every_n_epochs:
+            return
+        num_classes = len(self.class_names) if self.class_names else None
+        metric = confusion_of(self.model, self.validation_data, num_classes)
+        names = self.class_names or [str(i) for i in range(metric.num_classes)]
+        result = report(ops.convert_to_numpy(metric.confusion_matrix()))
+        result["epoch"] = epoch + 1
+        result["class_names"] = names
+        self.history.append(result)
+        if logs is not None:
+            for score in ROWS:
+                for name, value in zip(names, result[score], strict=True):
+                    logs[f"val_{score}_{_log_key(name)}"] = value
+        if self.verbose:
+            print(f"\nClassification report, epoch {epoch + 1}:")
+            print(format_report(result, names))
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(self.history, indent=2)
+            atomic_write(self.path, lambda temporary: temporary.write_text(text))
+
+    def get_config(self):
+        # validation_data holds arrays: the config round-trips in memory, not JSON.
+        return {
+            "validation_data": self.validation_data,
+            "class_names": self.class_names,
+            "every_n_epochs": self.every_n_epochs,
+            "path": str(self.path) if self.path is not None else None,
+            "verbose": self.verbose,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
