@@ -7,14 +7,6 @@ import math
 MODES = ("auto", "min", "max")
 
 
-def check_mode(mode: str) -> str:
-    if mode not in MODES:
-        raise ValueError(
-            f"Invalid `mode`: expected one of {MODES}. Received: mode={mode!r}"
-        )
-    return mode
-
-
 def _model_metrics(model):
     found = []
     for metric in getattr(model, "metrics", []):

@@ -10,12 +10,14 @@ from pathlib import Path
 import keras
 
 from keras_extras.callbacks._monitor import (
+    MODES,
     as_float,
-    check_mode,
     is_better,
     is_finite,
     resolve_mode,
 )
+from keras_extras.callbacks.base import ConfigMixin
+from keras_extras.validation import check_bool, check_int, check_one_of
 
 MANIFEST = "checkpoints.json"
 _TEMPORARY_PREFIX = ".tmp-"
@@ -54,7 +56,7 @@ def _write_text(text: str):
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
-class BestCheckpoints(keras.callbacks.Callback):
+class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
     """Keep the `save_top_k` best checkpoints by a monitored value, written atomically.
 
     At each epoch end, if the monitored value ranks among the `save_top_k` best seen,
@@ -101,19 +103,10 @@ class BestCheckpoints(keras.callbacks.Callback):
         super().__init__()
         self.directory = Path(directory)
         self.monitor = monitor
-        self.mode = check_mode(mode)
-        if (
-            isinstance(save_top_k, bool)
-            or not isinstance(save_top_k, int)
-            or (save_top_k < 1)
-        ):
-            raise ValueError(
-                "Invalid `save_top_k`: expected an integer >= 1. "
-                f"Received: save_top_k={save_top_k!r}"
-            )
-        self.save_top_k = save_top_k
-        self.save_last = bool(save_last)
-        self.save_weights_only = bool(save_weights_only)
+        self.mode = check_one_of("mode", mode, MODES)
+        self.save_top_k = check_int("save_top_k", save_top_k, minimum=1)
+        self.save_last = check_bool("save_last", save_last)
+        self.save_weights_only = check_bool("save_weights_only", save_weights_only)
         suffix = ".weights.h5" if self.save_weights_only else ".keras"
         if not filename.endswith(suffix):
             raise ValueError(
@@ -208,7 +201,3 @@ class BestCheckpoints(keras.callbacks.Callback):
             "filename": self.filename,
             "save_weights_only": self.save_weights_only,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from keras_extras.callbacks._monitor import as_float, is_finite, resolve_mode
+from keras_extras.callbacks._monitor import MODES, as_float, is_finite, resolve_mode
+from keras_extras.callbacks.base import ConfigMixin
+from keras_extras.validation import check_bool, check_number, check_one_of
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
-class EarlyStopping(keras.callbacks.EarlyStopping):
+class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
     """`keras.callbacks.EarlyStopping` with PyTorch Lightning's stopping guards.
 
     On top of Keras' patience rule, training stops at the end of the epoch at once
@@ -56,11 +58,7 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
         stopping_threshold: float | None = None,
         check_finite: bool = True,
     ):
-        if mode not in ("auto", "min", "max"):
-            raise ValueError(
-                "Invalid `mode`: expected one of ('auto', 'min', 'max'). "
-                f"Received: mode={mode!r}"
-            )
+        check_one_of("mode", mode, MODES)
         super().__init__(
             monitor=monitor,
             min_delta=min_delta,
@@ -75,13 +73,11 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
             ("divergence_threshold", divergence_threshold),
             ("stopping_threshold", stopping_threshold),
         ):
-            if value is not None and as_float(value) is None:
-                raise TypeError(
-                    f"Invalid `{name}`: expected a number or None. Received: {value!r}"
-                )
+            if value is not None:
+                check_number(name, value)
         self.divergence_threshold = divergence_threshold
         self.stopping_threshold = stopping_threshold
-        self.check_finite = bool(check_finite)
+        self.check_finite = check_bool("check_finite", check_finite)
         self._requested_mode = mode
         self.stop_reason = None
 
@@ -145,7 +141,3 @@ class EarlyStopping(keras.callbacks.EarlyStopping):
             "stopping_threshold": self.stopping_threshold,
             "check_finite": self.check_finite,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

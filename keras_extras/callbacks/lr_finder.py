@@ -10,10 +10,12 @@ import numpy as np
 from keras import ops
 
 from keras_extras.callbacks._monitor import as_float
+from keras_extras.callbacks.base import ConfigMixin
+from keras_extras.validation import check_int, check_number
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
-class LRFinder(keras.callbacks.Callback):
+class LRFinder(ConfigMixin, keras.callbacks.Callback):
     """Sweep the learning rate exponentially over a short run; find a good one.
 
     Training step k (of `num_steps`) uses
@@ -67,28 +69,13 @@ class LRFinder(keras.callbacks.Callback):
                 "Invalid `min_lr`/`max_lr`: expected 0 < min_lr < max_lr. "
                 f"Received: min_lr={min_lr!r}, max_lr={max_lr!r}"
             )
-        if (
-            isinstance(num_steps, bool)
-            or not isinstance(num_steps, int)
-            or (num_steps < 2)
-        ):
-            raise ValueError(
-                "Invalid `num_steps`: expected an integer >= 2. "
-                f"Received: num_steps={num_steps!r}"
-            )
-        if as_float(smoothing) is None or not 0 <= smoothing < 1:
-            raise ValueError(
-                "Invalid `smoothing`: expected a number in [0, 1). "
-                f"Received: smoothing={smoothing!r}"
-            )
-        if divergence_factor is not None and not (as_float(divergence_factor) or 0) > 1:
-            raise ValueError(
-                "Invalid `divergence_factor`: expected None or a number > 1. "
-                f"Received: {divergence_factor!r}"
-            )
         self.min_lr, self.max_lr = low, high
-        self.num_steps = num_steps
-        self.smoothing = float(smoothing)
+        self.num_steps = check_int("num_steps", num_steps, minimum=2)
+        self.smoothing = check_number(
+            "smoothing", smoothing, 0.0, 1.0, high_inclusive=False
+        )
+        if divergence_factor is not None:
+            check_number("divergence_factor", divergence_factor, 1.0, None, False)
         self.divergence_factor = divergence_factor
         self.history = {"lr": [], "loss": [], "smoothed_loss": []}
         self.suggestion = None
@@ -199,7 +186,3 @@ class LRFinder(keras.callbacks.Callback):
             "smoothing": self.smoothing,
             "divergence_factor": self.divergence_factor,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

@@ -7,7 +7,8 @@ import time
 import keras
 from keras import ops
 
-from keras_extras.callbacks._monitor import as_float
+from keras_extras.callbacks.base import ConfigMixin
+from keras_extras.validation import check_int, check_number, check_one_of
 
 LOG_EVERY = ("epoch", "batch")
 
@@ -26,7 +27,7 @@ def current_learning_rate(optimizer) -> float:
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
-class LearningRateMonitor(keras.callbacks.Callback):
+class LearningRateMonitor(ConfigMixin, keras.callbacks.Callback):
     """Write the learning rate actually used into the logs, as `learning_rate`.
 
     The value is the one the optimizer's last step used, also when the optimizer
@@ -47,12 +48,7 @@ class LearningRateMonitor(keras.callbacks.Callback):
 
     def __init__(self, log_every: str = "epoch"):
         super().__init__()
-        if log_every not in LOG_EVERY:
-            raise ValueError(
-                f"Invalid `log_every`: expected one of {LOG_EVERY}. "
-                f"Received: log_every={log_every!r}"
-            )
-        self.log_every = log_every
+        self.log_every = check_one_of("log_every", log_every, LOG_EVERY)
         self.async_safe = log_every == "epoch"
 
     def on_train_batch_end(self, batch, logs=None):
@@ -66,13 +62,9 @@ class LearningRateMonitor(keras.callbacks.Callback):
     def get_config(self):
         return {"log_every": self.log_every}
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
 
 @keras.saving.register_keras_serializable(package="keras_extras")
-class TimeLimit(keras.callbacks.Callback):
+class TimeLimit(ConfigMixin, keras.callbacks.Callback):
     """Stop training once a wall-clock budget is spent.
 
     The clock starts at `on_train_begin`; at each batch end (a clock read, no device
@@ -97,13 +89,7 @@ class TimeLimit(keras.callbacks.Callback):
 
     def __init__(self, seconds: float):
         super().__init__()
-        value = as_float(seconds)
-        if isinstance(seconds, bool) or value is None or not value > 0:
-            raise ValueError(
-                "Invalid `seconds`: expected a number > 0. "
-                f"Received: seconds={seconds!r}"
-            )
-        self.seconds = value
+        self.seconds = check_number("seconds", seconds, 0.0, None, False)
         self.stopped_epoch = None
         self.stop_reason = None
         self._start = None
@@ -138,13 +124,9 @@ class TimeLimit(keras.callbacks.Callback):
     def get_config(self):
         return {"seconds": self.seconds}
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
 
 @keras.saving.register_keras_serializable(package="keras_extras")
-class ThroughputMonitor(keras.callbacks.Callback):
+class ThroughputMonitor(ConfigMixin, keras.callbacks.Callback):
     """Add `ms_per_step` and `samples_per_second` to each epoch's logs.
 
     Timing runs from the end of the `skip_steps`-th training step of the first
@@ -167,19 +149,8 @@ class ThroughputMonitor(keras.callbacks.Callback):
 
     def __init__(self, batch_size: int | None = None, skip_steps: int = 3):
         super().__init__()
-        for name, value, minimum in (
-            ("batch_size", batch_size, 1),
-            ("skip_steps", skip_steps, 0),
-        ):
-            if value is None and name == "batch_size":
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-                raise ValueError(
-                    f"Invalid `{name}`: expected an integer >= {minimum}. "
-                    f"Received: {name}={value!r}"
-                )
-        self.batch_size = batch_size
-        self.skip_steps = skip_steps
+        self.batch_size = check_int("batch_size", batch_size, 1, allow_none=True)
+        self.skip_steps = check_int("skip_steps", skip_steps, minimum=0)
         self._first_epoch = True
 
     def on_train_begin(self, logs=None):
@@ -211,7 +182,3 @@ class ThroughputMonitor(keras.callbacks.Callback):
 
     def get_config(self):
         return {"batch_size": self.batch_size, "skip_steps": self.skip_steps}
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

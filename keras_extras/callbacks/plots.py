@@ -13,10 +13,11 @@ import numpy as np
 from keras import ops
 
 from keras_extras.callbacks._monitor import as_float
+from keras_extras.callbacks.base import ConfigMixin
 from keras_extras.callbacks.checkpoints import atomic_write
 from keras_extras.callbacks.reports import confusion_of, unpack_validation_data
-from keras_extras.metrics.base import check_one_of
 from keras_extras.metrics.confusion import NORMALIZATIONS, normalize_matrix
+from keras_extras.validation import check_int, check_one_of
 
 
 def pyplot():
@@ -50,7 +51,7 @@ def history_panels(history: dict) -> dict:
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
-class PlotHistory(keras.callbacks.Callback):
+class PlotHistory(ConfigMixin, keras.callbacks.Callback):
     """A PNG of the loss and every logged metric, one panel per quantity.
 
     Training and validation values of a quantity (`f1`, `val_f1`) share a panel.
@@ -74,16 +75,9 @@ class PlotHistory(keras.callbacks.Callback):
         super().__init__()
         pyplot()
         self.path = Path(path)
-        if every_n_epochs is not None and (
-            isinstance(every_n_epochs, bool)
-            or not isinstance(every_n_epochs, int)
-            or every_n_epochs < 1
-        ):
-            raise ValueError(
-                "Invalid `every_n_epochs`: expected None or an integer >= 1. "
-                f"Received: every_n_epochs={every_n_epochs!r}"
-            )
-        self.every_n_epochs = every_n_epochs
+        self.every_n_epochs = check_int(
+            "every_n_epochs", every_n_epochs, minimum=1, allow_none=True
+        )
         self.history: dict[str, list] = {}
         self.epochs: list[int] = []
         self.panels: list[str] = []
@@ -140,13 +134,9 @@ class PlotHistory(keras.callbacks.Callback):
     def get_config(self):
         return {"path": str(self.path), "every_n_epochs": self.every_n_epochs}
 
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)
-
 
 @keras.saving.register_keras_serializable(package="keras_extras")
-class ConfusionMatrixPlot(keras.callbacks.Callback):
+class ConfusionMatrixPlot(ConfigMixin, keras.callbacks.Callback):
     """A PNG heat map of the confusion matrix on validation data, at training end.
 
     Counts come from keras-extras' `ConfusionMatrix`; with `normalize="true"` each
@@ -219,7 +209,3 @@ class ConfusionMatrixPlot(keras.callbacks.Callback):
             "class_names": self.class_names,
             "normalize": self.normalize,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

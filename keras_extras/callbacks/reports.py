@@ -9,8 +9,10 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_extras.callbacks.base import ConfigMixin
 from keras_extras.callbacks.checkpoints import atomic_write
 from keras_extras.metrics.confusion import ConfusionMatrix, scores
+from keras_extras.validation import check_int
 
 ROWS = ("precision", "recall", "f1")
 
@@ -83,7 +85,7 @@ def _log_key(name: str) -> str:
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
-class ClassificationReport(keras.callbacks.Callback):
+class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
     """Per-class precision, recall, F1 and support on validation data.
 
     Every `every_n_epochs` epochs the model predicts `validation_data`, one
@@ -126,16 +128,7 @@ class ClassificationReport(keras.callbacks.Callback):
         unpack_validation_data(validation_data)
         self.validation_data = validation_data
         self.class_names = list(class_names) if class_names is not None else None
-        if (
-            isinstance(every_n_epochs, bool)
-            or not isinstance(every_n_epochs, int)
-            or (every_n_epochs < 1)
-        ):
-            raise ValueError(
-                "Invalid `every_n_epochs`: expected an integer >= 1. "
-                f"Received: every_n_epochs={every_n_epochs!r}"
-            )
-        self.every_n_epochs = every_n_epochs
+        self.every_n_epochs = check_int("every_n_epochs", every_n_epochs, minimum=1)
         self.path = Path(path) if path is not None else None
         self.verbose = verbose
         self.history: list[dict] = []
@@ -171,7 +164,3 @@ class ClassificationReport(keras.callbacks.Callback):
             "path": str(self.path) if self.path is not None else None,
             "verbose": self.verbose,
         }
-
-    @classmethod
-    def from_config(cls, config):
-        return cls(**config)

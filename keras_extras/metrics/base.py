@@ -1,8 +1,8 @@
 """Building blocks shared by every keras-extras metric.
 
 - `register`: makes a class loadable from `.keras` files without `custom_objects`.
-- `check_one_of`, `check_int`, `check_number`: argument validation with messages
-  that name the argument and echo the value received.
+- `check_one_of`, `check_int`, `check_number`, `check_bool` (from
+  `keras_extras.validation`): argument checks whose messages name the argument.
 - `safe_divide`: elementwise division with a chosen value where the denominator is 0.
 - `ExtrasMetric`: a `keras.metrics.Metric` that knows its monitor direction.
 - `PerSampleMean`: the weighted mean of a per-sample value, with exact state.
@@ -10,14 +10,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 import keras
 from keras import ops
 
 from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.inputs import check_batch_sizes, sample_weights, static_shape
+from keras_extras.validation import check_bool, check_int, check_number, check_one_of
+
+__all__ = [
+    "PACKAGE",
+    "ExtrasMetric",
+    "PerSampleMean",
+    "check_bool",
+    "check_int",
+    "check_number",
+    "check_one_of",
+    "register",
+    "safe_divide",
+]
 
 PACKAGE = "keras_extras"
 
@@ -25,65 +35,6 @@ PACKAGE = "keras_extras"
 def register(cls):
     """Register `cls` with Keras' serialization under the `keras_extras` package."""
     return keras.saving.register_keras_serializable(package=PACKAGE)(cls)
-
-
-def check_one_of(argument: str, value: Any, allowed: Iterable[Any]) -> Any:
-    """Return `value` if it is one of `allowed`, else raise a `ValueError`."""
-    allowed = tuple(allowed)
-    if value not in allowed:
-        raise ValueError(
-            f"Invalid `{argument}`: expected one of {allowed}. "
-            f"Received: {argument}={value!r}"
-        )
-    return value
-
-
-def check_int(
-    argument: str, value: Any, minimum: int = 1, allow_none: bool = False
-) -> int | None:
-    """Return `value` if it is an int >= `minimum` (or None when allowed)."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(
-            f"Invalid `{argument}`: expected an integer >= {minimum}. "
-            f"Received: {argument}={value!r} of type {type(value).__name__}"
-        )
-    if value < minimum:
-        raise ValueError(
-            f"Invalid `{argument}`: expected an integer >= {minimum}. "
-            f"Received: {argument}={value!r}"
-        )
-    return value
-
-
-def check_number(
-    argument: str,
-    value: Any,
-    low: float | None = None,
-    high: float | None = None,
-    low_inclusive: bool = True,
-    high_inclusive: bool = True,
-) -> float:
-    """Return `float(value)` if it is a real number within the given bounds."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(
-            f"Invalid `{argument}`: expected a number. "
-            f"Received: {argument}={value!r} of type {type(value).__name__}"
-        )
-    value = float(value)
-    too_low = low is not None and (value < low if low_inclusive else value <= low)
-    too_high = high is not None and (value > high if high_inclusive else value >= high)
-    if too_low or too_high or value != value:
-        left = "[" if low_inclusive else "("
-        right = "]" if high_inclusive else ")"
-        bounds = f"{left}{'-inf' if low is None else low}, "
-        bounds += f"{'inf' if high is None else high}{right}"
-        raise ValueError(
-            f"Invalid `{argument}`: expected a number in {bounds}. "
-            f"Received: {argument}={value!r}"
-        )
-    return value
 
 
 def safe_divide(numerator, denominator, zero_division: float = 0.0):

@@ -12,6 +12,7 @@ from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
     ExtrasMetric,
     PerSampleMean,
+    check_bool,
     check_int,
     check_one_of,
     register,
@@ -26,12 +27,6 @@ def infer_task(y_pred) -> str:
     """ "binary" for scores `(batch, ...)` or `(batch, ..., 1)`, else "multiclass"."""
     shape = static_shape(y_pred)
     return "binary" if len(shape) < 2 or shape[-1] == 1 else "multiclass"
-
-
-def _check_bool(argument, value):
-    if not isinstance(value, bool):
-        raise TypeError(f"Invalid `{argument}`: expected a bool. Received: {value!r}")
-    return value
 
 
 def confidences_and_hits(probs, targets):
@@ -112,7 +107,7 @@ class ExpectedCalibrationError(ExtrasMetric):
         super().__init__(name=name, dtype=dtype)
         self.num_bins = check_int("num_bins", num_bins, minimum=1)
         self.norm = check_one_of("norm", norm, NORMS)
-        self.from_logits = _check_bool("from_logits", from_logits)
+        self.from_logits = check_bool("from_logits", from_logits)
         self.weight = CompensatedSum(self, "bin_weight", (self.num_bins,))
         self.confidence = CompensatedSum(self, "bin_confidence", (self.num_bins,))
         self.hits = CompensatedSum(self, "bin_hits", (self.num_bins,))
@@ -183,7 +178,7 @@ class BrierScore(PerSampleMean):
 
     def __init__(self, from_logits: bool = False, name="brier_score", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.from_logits = _check_bool("from_logits", from_logits)
+        self.from_logits = check_bool("from_logits", from_logits)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = ops.convert_to_tensor(y_pred)

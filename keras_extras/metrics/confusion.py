@@ -24,6 +24,7 @@ from keras import ops
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
     ExtrasMetric,
+    check_bool,
     check_int,
     check_number,
     check_one_of,
@@ -338,11 +339,7 @@ class ConfusionStateMetric(ExtrasMetric):
         self.threshold = check_number(
             "threshold", threshold, 0.0, 1.0, low_inclusive=False
         )
-        if not isinstance(from_logits, bool):
-            raise TypeError(
-                f"Invalid `from_logits`: expected a bool. Received: {from_logits!r}"
-            )
-        self.from_logits = from_logits
+        self.from_logits = check_bool("from_logits", from_logits)
         self.ignore_class = check_int(
             "ignore_class", ignore_class, minimum=-(2**31), allow_none=True
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from keras import ops
 
-from keras_extras.metrics.base import PerSampleMean, register
+from keras_extras.metrics.base import PerSampleMean, check_bool, register
 from keras_extras.metrics.inputs import class_probabilities
 
 
@@ -20,12 +20,7 @@ def _num_classes(probs):
 class _DistributionMetric(PerSampleMean):
     def __init__(self, from_logits: bool = False, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
-        if not isinstance(from_logits, bool):
-            raise TypeError(
-                f"Invalid `from_logits`: expected a bool. Received: "
-                f"from_logits={from_logits!r}"
-            )
-        self.from_logits = from_logits
+        self.from_logits = check_bool("from_logits", from_logits)
 
     def get_config(self):
         return {**super().get_config(), "from_logits": self.from_logits}
@@ -112,12 +107,7 @@ class PredictiveEntropy(_DistributionMetric):
         dtype=None,
     ):
         super().__init__(from_logits=from_logits, name=name, dtype=dtype)
-        if not isinstance(normalize, bool):
-            raise TypeError(
-                "Invalid `normalize`: expected a bool. "
-                f"Received: normalize={normalize!r}"
-            )
-        self.normalize = normalize
+        self.normalize = check_bool("normalize", normalize)
 
     def per_sample(self, y_true, y_pred):
         probs, log_probs = class_probabilities(y_pred, self.from_logits)

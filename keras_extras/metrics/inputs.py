@@ -249,6 +249,25 @@ def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class):
     return _flat(true_ids), _flat(pred_ids), _flat(weights)
 
 
+def binary_inputs(y_true, y_pred):
+    """Binary labels and scores as `(batch, ...)` each (a trailing 1 is dropped)."""
+    pred_shape, true_shape = static_shape(y_pred), static_shape(y_true)
+    if len(pred_shape) >= 2 and pred_shape[-1] == 1:
+        y_pred = ops.squeeze(y_pred, -1)
+        pred_shape = pred_shape[:-1]
+    if len(true_shape) == len(pred_shape) + 1 and true_shape[-1] == 1:
+        y_true = ops.squeeze(y_true, -1)
+        true_shape = true_shape[:-1]
+    if len(pred_shape) == 0 or not _dims_match(true_shape, pred_shape):
+        raise _shape_error(
+            y_true,
+            y_pred,
+            "binary: both must be (batch, ...) or (batch, ..., 1); for two-column "
+            "scores use task='multiclass'",
+        )
+    return y_true, y_pred
+
+
 def _binary_decisions(y_pred, threshold, from_logits):
     """Predicted 0/1 labels and a mask of countable (non-NaN) entries."""
     if not _is_floating(y_pred):
@@ -273,20 +292,8 @@ def _thresholded(
     pred_shape = static_shape(y_pred)
     true_shape = static_shape(y_true)
     if task == "binary":
-        if len(pred_shape) >= 2 and pred_shape[-1] == 1:
-            y_pred = ops.squeeze(y_pred, -1)
-            pred_shape = pred_shape[:-1]
-        if len(true_shape) == len(pred_shape) + 1 and true_shape[-1] == 1:
-            y_true = ops.squeeze(y_true, -1)
-            true_shape = true_shape[:-1]
-        if len(pred_shape) == 0 or not _dims_match(true_shape, pred_shape):
-            raise _shape_error(
-                y_true,
-                y_pred,
-                "binary: both must be (batch, ...) or (batch, ..., 1); for two-column "
-                "scores use task='multiclass'",
-            )
-        sample_shape = pred_shape
+        y_true, y_pred = binary_inputs(y_true, y_pred)
+        sample_shape = static_shape(y_pred)
     else:
         if (
             len(pred_shape) < 2
@@ -354,19 +361,10 @@ def probability_inputs(
     check_batch_sizes(y_true, y_pred)
     pred_shape, true_shape = static_shape(y_pred), static_shape(y_true)
     if task == "binary":
-        if len(pred_shape) >= 2 and pred_shape[-1] == 1:
-            y_pred = ops.squeeze(y_pred, -1)
-            pred_shape = pred_shape[:-1]
-        if len(true_shape) == len(pred_shape) + 1 and true_shape[-1] == 1:
-            y_true = ops.squeeze(y_true, -1)
-            true_shape = true_shape[:-1]
-        if not pred_shape or not _dims_match(true_shape, pred_shape):
-            raise _shape_error(
-                y_true, y_pred, "binary: both must be (batch, ...) or (batch, ..., 1)"
-            )
+        y_true, y_pred = binary_inputs(y_true, y_pred)
+        sample_shape = pred_shape = static_shape(y_pred)
         y_pred = ops.expand_dims(y_pred, -1)
         y_true = ops.expand_dims(y_true, -1)
-        sample_shape = pred_shape
     else:
         expected = num_classes if num_classes is not None else pred_shape[-1:]
         if (

@@ -15,6 +15,7 @@ from keras import ops
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
     ExtrasMetric,
+    check_bool,
     check_int,
     check_one_of,
     register,
@@ -118,11 +119,7 @@ class _CurveMetric(ExtrasMetric):
         self.num_classes = num_classes
         self.average = check_one_of("average", average, RANKING_AVERAGES)
         self.num_thresholds = check_int("num_thresholds", num_thresholds, minimum=2)
-        if not isinstance(from_logits, bool):
-            raise TypeError(
-                f"Invalid `from_logits`: expected a bool. Received: {from_logits!r}"
-            )
-        self.from_logits = from_logits
+        self.from_logits = check_bool("from_logits", from_logits)
         columns = 1 if task == "binary" else num_classes
         self.histograms = CompensatedSum(
             self, "histograms", (2, columns, self.num_thresholds)
