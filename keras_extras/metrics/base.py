@@ -75,6 +75,7 @@ class PerSampleMean(ExtrasMetric):
 
     Subclasses implement `per_sample(y_true, y_pred)`, returning a float32 tensor of
     per-sample values whose shape is the sample shape (weights broadcast to it).
+    Samples whose value is NaN (a NaN prediction) are not counted.
     Both sums are exact-compensated (`CompensatedSum`) and sum-decomposable.
 
     Args:
@@ -95,8 +96,11 @@ class PerSampleMean(ExtrasMetric):
         y_pred = ops.convert_to_tensor(y_pred)
         check_batch_sizes(y_true, y_pred)
         values = self.per_sample(y_true, y_pred)
+        # A sample whose prediction holds NaN is not counted, as in every metric.
+        counted = ops.logical_not(ops.isnan(values))
         weights = sample_weights(sample_weight, static_shape(values))
-        weights = ops.multiply(weights, ops.ones_like(values))
+        weights = ops.where(counted, weights, 0.0)
+        values = ops.where(counted, values, 0.0)
         self.total.add(ops.sum(ops.multiply(weights, values)))
         self.weight.add(ops.sum(weights))
 
