@@ -45,12 +45,13 @@ def one_hot_matmul(t, p, w, c):
     return ops.matmul(ops.transpose(ops.one_hot(t, c)), ops.one_hot(p, c) * w[:, None])
 
 
-def compile_step(fn):
+def compile_step(fn, static_argnums=()):
+    """`fn` compiled as a training step is: XLA on JAX and TensorFlow, eager torch."""
     backend = keras.backend.backend()
     if backend == "jax":
         import jax
 
-        return jax.jit(fn, static_argnums=3)
+        return jax.jit(fn, static_argnums=static_argnums)
     if backend == "tensorflow":
         import tensorflow as tf
 
@@ -67,7 +68,7 @@ def main() -> None:
         w = ops.convert_to_tensor(rng.uniform(0, 1, size).astype("float32"))
         row = [f"{backend:<11} ({size}, {classes})"]
         for fn in (segment_sum, bincount, one_hot_matmul):
-            step = compile_step(fn)
+            step = compile_step(fn, static_argnums=(3,))
             try:
                 ops.convert_to_numpy(step(t, p, w, classes))
             except Exception as error:  # noqa: BLE001 - report and go on

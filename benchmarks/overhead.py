@@ -25,7 +25,7 @@ RESULTS = Path(__file__).parent / "results"
 
 WORKLOADS = {
     # name: (features, classes, batch size, steps per epoch)
-    "tiny": (4, 3, 32, 40),
+    "tiny": (4, 3, 32, 100),
     "wide": (256, 100, 1024, 8),
 }
 
@@ -333,7 +333,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--backend", choices=("jax", "torch", "tensorflow"))
     parser.add_argument("--workload", choices=(*WORKLOADS, "all"), default="all")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument(
         "--quick",
         action="store_true",

@@ -196,9 +196,11 @@ KILL_SCRIPT = textwrap.dedent(
 )
 
 
-def test_checkpoints_survive_sigkill_mid_save(tmp_path):
-    rng = np.random.default_rng(0)
-    for attempt in range(2):
+def kill_during_saves(tmp_path, attempts, seed=0):
+    """Start training that saves every epoch, SIGKILL it at a random moment (most
+    of its time is spent saving), then load every file the manifest lists."""
+    rng = np.random.default_rng(seed)
+    for attempt in range(attempts):
         directory = tmp_path / str(attempt)
         process = subprocess.Popen(
             [sys.executable, "-c", KILL_SCRIPT, str(directory)],
@@ -210,8 +212,8 @@ def test_checkpoints_survive_sigkill_mid_save(tmp_path):
         deadline = time.monotonic() + 120
         while not (directory / "checkpoints.json").exists():
             assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.05)
-        time.sleep(rng.uniform(0.2, 1.5))
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 1.5))
         process.kill()
         process.wait()
         manifest = json.loads((directory / "checkpoints.json").read_text())
@@ -219,6 +221,15 @@ def test_checkpoints_survive_sigkill_mid_save(tmp_path):
         for checkpoint in manifest["checkpoints"]:
             keras.saving.load_model(checkpoint["path"])
         keras.saving.load_model(manifest["last_model_path"])
+
+
+def test_checkpoints_survive_sigkill_mid_save(tmp_path):
+    kill_during_saves(tmp_path, attempts=2)
+
+
+@pytest.mark.slow
+def test_checkpoints_survive_many_sigkills(tmp_path):
+    kill_during_saves(tmp_path, attempts=25, seed=1)
 
 
 # ---------------------------------------------------------------- early stopping

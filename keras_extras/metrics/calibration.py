@@ -18,7 +18,7 @@ from keras_extras.metrics.base import (
     register,
     safe_divide,
 )
-from keras_extras.metrics.inputs import probability_inputs, static_shape
+from keras_extras.metrics.inputs import class_ids, probability_inputs, static_shape
 
 NORMS = ("l1", "l2", "max")
 
@@ -36,7 +36,7 @@ def confidences_and_hits(probs, targets):
     """
     if probs.shape[-1] == 1:
         return probs[:, 0], targets[:, 0]
-    top = ops.expand_dims(ops.argmax(probs, axis=-1), -1)
+    top = ops.expand_dims(class_ids(probs), -1)
     confidence = ops.take_along_axis(probs, top, axis=-1)[:, 0]
     hit = ops.take_along_axis(targets, top, axis=-1)[:, 0]
     return confidence, hit
