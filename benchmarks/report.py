@@ -101,7 +101,9 @@ def chart(reports: list[dict], path: Path) -> None:
         chosen = {
             r["machine"]["backend"]: r for r in reports if r["workload"] == workload
         }
-        names = [n for n in next(iter(chosen.values()))["results"] if n != "none"]
+        names = []
+        for report in chosen.values():
+            names += [n for n in report["results"] if n != "none" and n not in names]
         width = 0.8 / len(chosen)
         for i, (backend, report) in enumerate(sorted(chosen.items())):
             values = [

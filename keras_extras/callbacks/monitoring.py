@@ -19,7 +19,9 @@ def current_learning_rate(optimizer) -> float:
     With a `LearningRateSchedule`, Keras evaluates the schedule at the step count
     before incrementing it, so the last step used `schedule(iterations - 1)`.
     """
-    rate = optimizer._learning_rate  # the value or schedule, not evaluated
+    # Keras has no public accessor for the schedule object: `learning_rate`
+    # evaluates it at the *next* step.
+    rate = optimizer._learning_rate
     if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
         step = ops.maximum(ops.convert_to_tensor(optimizer.iterations) - 1, 0)
         return float(ops.convert_to_numpy(rate(step)))
