@@ -19,77 +19,18 @@ import os
 import sys
 from pathlib import Path
 
-MODE, OUT = sys.argv[1], Path(sys.argv[2])
-if MODE == "jax":
-    os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
-os.environ["KERAS_BACKEND"] = MODE
-if MODE == "tensorflow":
-    import tensorflow as tf
 
-    # Two logical CPUs, before anything initialises TensorFlow's devices.
-    tf.config.set_logical_device_configuration(
-        tf.config.list_physical_devices("CPU")[0],
-        [tf.config.LogicalDeviceConfiguration()] * 2,
-    )
+def main(mode: str, out: Path) -> None:
+    import keras
+    import numpy as np
+    from helpers import PassThrough, to_numpy, zero_loss
+    from metric_suite import all_metrics, data
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-from helpers import PassThrough, to_numpy, zero_loss  # noqa: E402
+    import keras_extras.callbacks as kec
 
-import keras_extras.callbacks as kec  # noqa: E402
-import keras_extras.metrics as kem  # noqa: E402
+    def flatten(logs):
+        return {k: np.asarray(to_numpy(v)).tolist() for k, v in logs.items()}
 
-SCORES = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "specificity",
-    "balanced_accuracy",
-    "mcc",
-    "kappa",
-)
-
-
-def all_metrics():
-    return [
-        kem.ClassificationMetrics(num_classes=3, metrics=SCORES),
-        kem.ConfusionMatrix(num_classes=3),
-        kem.Precision(num_classes=3, average="weighted"),
-        kem.Recall(num_classes=3, average="micro"),
-        kem.F1Score(num_classes=3),
-        kem.FBetaScore(num_classes=3, beta=2.0),
-        kem.Specificity(num_classes=3),
-        kem.BalancedAccuracy(num_classes=3),
-        kem.MatthewsCorrelation(num_classes=3),
-        kem.CohenKappa(num_classes=3, weights="quadratic"),
-        kem.ExpectedCalibrationError(num_bins=5),
-        kem.BrierScore(),
-        kem.AUROC(num_classes=3, num_thresholds=11),
-        kem.AveragePrecision(num_classes=3, num_thresholds=11),
-        kem.UniformKLDivergence(),
-        kem.PredictiveEntropy(),
-    ]
-
-
-def data():
-    rng = np.random.default_rng(0)
-    labels = rng.integers(0, 3, 64).astype("int32")
-    probs = rng.dirichlet(np.ones(3), 64)
-    probs = (np.round(probs * 10) / 10 + 1e-3).astype("float32")
-    probs /= probs.sum(-1, keepdims=True)
-    weights = rng.uniform(0.5, 2.0, 64).astype("float32")
-    return labels, probs, weights
-
-
-def flatten(logs):
-    out = {}
-    for key, value in logs.items():
-        out[key] = np.asarray(to_numpy(value)).tolist()
-    return out
-
-
-def main():
     labels, probs, weights = data()
     reference = {}
     for metric in all_metrics():
@@ -99,7 +40,7 @@ def main():
             flatten(result if isinstance(result, dict) else {metric.name: result})
         )
 
-    if MODE == "jax":
+    if mode == "jax":
         devices = keras.distribution.list_devices("cpu")
         assert len(devices) == 4, devices
         keras.distribution.set_distribution(
@@ -129,9 +70,9 @@ def main():
         kec.TimeLimit(seconds=600),
         kec.ClassificationReport((probs, labels), verbose=0),
         kec.EarlyStopping(monitor="val_f1", patience=5),
-        kec.BestCheckpoints(OUT / "checkpoints", monitor="val_f1", save_top_k=1),
-        kec.PlotHistory(OUT / "history.png"),
-        kec.ConfusionMatrixPlot((probs, labels), OUT / "cm.png"),
+        kec.BestCheckpoints(out / "checkpoints", monitor="val_f1", save_top_k=1),
+        kec.PlotHistory(out / "history.png"),
+        kec.ConfusionMatrixPlot((probs, labels), out / "cm.png"),
     ]
     history = model.fit(
         probs,
@@ -154,12 +95,27 @@ def main():
                 "fit": flatten(fit),
                 "callbacks": {
                     "history_keys": sorted(history.history),
-                    "pictures": [p.name for p in OUT.glob("*.png")],
+                    "pictures": [p.name for p in out.glob("*.png")],
                 },
             }
         )
     )
 
 
+def configure(mode: str) -> None:
+    """Device layout, fixed before the framework starts."""
+    os.environ["KERAS_BACKEND"] = mode
+    if mode == "jax":
+        os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
+    else:
+        import tensorflow as tf
+
+        tf.config.set_logical_device_configuration(
+            tf.config.list_physical_devices("CPU")[0],
+            [tf.config.LogicalDeviceConfiguration()] * 2,
+        )
+
+
 if __name__ == "__main__":
-    main()
+    configure(sys.argv[1])
+    main(sys.argv[1], Path(sys.argv[2]))

@@ -11,8 +11,8 @@ import sys
 import keras
 import numpy as np
 import pytest
-from distributed_check import all_metrics, data
 from helpers import to_numpy
+from metric_suite import all_metrics, data
 
 HERE = pathlib.Path(__file__).parent
 BACKEND = keras.backend.backend()

@@ -3,10 +3,10 @@
 import keras
 import numpy as np
 import pytest
-from distributed_check import all_metrics, data
 from helpers import compiled_metrics, pass_through_model, run_eager, to_numpy
 from hypothesis import given
 from hypothesis import strategies as st
+from metric_suite import all_metrics, data
 
 import keras_extras.metrics as kem
 
