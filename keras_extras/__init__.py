@@ -1,8 +1,22 @@
 """keras-extras: metrics and callbacks for Keras 3, identical on JAX, PyTorch and
-TensorFlow."""
+TensorFlow.
+
+`keras_extras.metrics` and `keras_extras.callbacks` are imported on first use
+(`import keras_extras.metrics`, or `keras_extras.metrics.F1Score`), not by
+`import keras_extras` itself: Keras fixes its backend when it is first imported, and
+programs such as `python -m keras_extras.examples.iris --backend jax` must choose it
+first. Import (or touch) `keras_extras.metrics` before `keras.saving.load_model` so
+that its classes are registered.
+"""
+
+import importlib
 
 __version__ = "0.1.0"
 
-from keras_extras import callbacks, metrics  # noqa: E402
-
 __all__ = ["__version__", "callbacks", "metrics"]
+
+
+def __getattr__(name):
+    if name in ("callbacks", "metrics"):
+        return importlib.import_module(f"keras_extras.{name}")
+    raise AttributeError(f"module 'keras_extras' has no attribute {name!r}")

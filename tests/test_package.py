@@ -51,3 +51,11 @@ def test_library_source_imports_no_framework():
                 if n.split(".")[0] in FRAMEWORKS
             ]
     assert offenders == []
+
+
+def test_bare_import_leaves_the_backend_choice_open():
+    code = "import sys, keras_extras; print('keras' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "False"

@@ -67,10 +67,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _ensure_backend(backend: str | None, argv: list[str]) -> None:
-    """Re-run this program under `backend` if Keras was imported with another one.
+    """Select `backend` before Keras is imported (Keras fixes it on import).
 
-    `import keras_extras` imports Keras, which fixes the backend from
-    `KERAS_BACKEND`; the only reliable way to switch is a fresh interpreter.
+    `keras_extras` does not import Keras by itself, so setting `KERAS_BACKEND`
+    here is enough; if something imported Keras already, re-run in a fresh
+    interpreter.
     """
     if backend is None or os.environ.get("KERAS_BACKEND") == backend:
         return
