@@ -29,6 +29,18 @@ def infer_task(y_pred) -> str:
     return "binary" if len(shape) < 2 or shape[-1] == 1 else "multiclass"
 
 
+def _probabilities(y_true, y_pred, sample_weight, from_logits):
+    """`probability_inputs` with the task read from the shape of `y_pred`."""
+    y_pred = ops.convert_to_tensor(y_pred)
+    return probability_inputs(
+        y_true,
+        y_pred,
+        sample_weight,
+        task=infer_task(y_pred),
+        from_logits=from_logits,
+    )
+
+
 def confidences_and_hits(probs, targets):
     """Per-sample confidence and 0/1 hit (binary: p and the label, as torchmetrics).
 
@@ -108,32 +120,27 @@ class ExpectedCalibrationError(ExtrasMetric):
         self.num_bins = check_int("num_bins", num_bins, minimum=1)
         self.norm = check_one_of("norm", norm, NORMS)
         self.from_logits = check_bool("from_logits", from_logits)
-        self.weight = CompensatedSum(self, "bin_weight", (self.num_bins,))
-        self.confidence = CompensatedSum(self, "bin_confidence", (self.num_bins,))
-        self.hits = CompensatedSum(self, "bin_hits", (self.num_bins,))
+        # Rows: weight, confidence sum and hit sum of each bin.
+        self.bins = CompensatedSum(self, "bins", (3, self.num_bins))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = ops.convert_to_tensor(y_pred)
-        probs, targets, weights = probability_inputs(
-            y_true,
-            y_pred,
-            sample_weight,
-            task=infer_task(y_pred),
-            from_logits=self.from_logits,
+        probs, targets, weights = _probabilities(
+            y_true, y_pred, sample_weight, self.from_logits
         )
         confidence, hit = confidences_and_hits(probs, targets)
         bins = ops.cast(ops.floor(confidence * self.num_bins), "int32")
         bins = ops.clip(bins, 0, self.num_bins - 1)
-        self.weight.add(weighted_bincount(bins, weights, self.num_bins))
-        self.confidence.add(
-            weighted_bincount(bins, weights * confidence, self.num_bins)
+        size = self.num_bins
+        counts = weighted_bincount(
+            ops.concatenate([bins, bins + size, bins + 2 * size]),
+            ops.concatenate([weights, weights * confidence, weights * hit]),
+            3 * size,
         )
-        self.hits.add(weighted_bincount(bins, weights * hit, self.num_bins))
+        self.bins.add(ops.reshape(counts, (3, size)))
 
     def result(self):
-        value = calibration_error(
-            self.weight.value(), self.confidence.value(), self.hits.value(), self.norm
-        )
+        weight, confidence, hits = ops.unstack(self.bins.value())
+        value = calibration_error(weight, confidence, hits, self.norm)
         return ops.cast(value, self.dtype)
 
     def get_config(self):
@@ -181,13 +188,8 @@ class BrierScore(PerSampleMean):
         self.from_logits = check_bool("from_logits", from_logits)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_pred = ops.convert_to_tensor(y_pred)
-        probs, targets, weights = probability_inputs(
-            y_true,
-            y_pred,
-            sample_weight,
-            task=infer_task(y_pred),
-            from_logits=self.from_logits,
+        probs, targets, weights = _probabilities(
+            y_true, y_pred, sample_weight, self.from_logits
         )
         squared = ops.sum(ops.square(probs - targets), axis=-1)
         self.total.add(ops.sum(weights * squared))

@@ -800,9 +800,9 @@ class ClassificationMetrics(ConfusionStateMetric):
     exactly as its single-metric class does (`Precision`, `Recall`, `F1Score`,
     `FBetaScore`, `Specificity`, `BalancedAccuracy`, `MatthewsCorrelation`,
     `CohenKappa`), plus "accuracy" (trace / total; multilabel: 1 - Hamming loss).
-    All of them are higher-is-better. Keras' `EarlyStopping` and `ModelCheckpoint`
-    infer the direction from a metric's own name only, so monitor a score of this
-    metric with `mode="max"` (single-score classes work with `mode="auto"`).
+    All of them are higher-is-better. `keras_extras.callbacks.EarlyStopping` and
+    `BestCheckpoints` find that in `mode="auto"`; Keras' own `EarlyStopping` and
+    `ModelCheckpoint` look at metric names only, so give them `mode="max"`.
 
     Args:
         metrics: names from "accuracy", "precision", "recall", "f1", "fbeta",
