@@ -29,19 +29,10 @@ from keras_extras.metrics import (
     Recall,
     Specificity,
 )
+from keras_extras.metrics.confusion import SCORES
 
 ATOL = 1e-6
-ALL_SCORES = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "fbeta",
-    "specificity",
-    "balanced_accuracy",
-    "mcc",
-    "kappa",
-)
+ALL_SCORES = SCORES
 
 
 # ---------------------------------------------------------------- generated data

@@ -174,16 +174,12 @@ def agreement_terms(counts):
     return accuracy, chance, variances[1], variances[0]
 
 
-def matthews_corrcoef(matrix):
-    """Multiclass MCC (Gorodkin's R_K), scikit-learn's formula, on a `(C, C)` matrix;
-    0 where undefined (scikit-learn's convention).
+def _mcc(terms):
+    """Multiclass MCC (Gorodkin's R_K), scikit-learn's formula, from
+    `agreement_terms`; 0 where undefined (scikit-learn's convention).
 
         MCC = (acc - sum_k t_k p_k) / sqrt(sum_k t_k (1 - t_k) * sum_k p_k (1 - p_k))
     """
-    return _mcc(agreement_terms(class_counts(matrix, "multiclass")))
-
-
-def _mcc(terms):
     accuracy, chance, variance_true, variance_pred = terms
     return safe_divide(accuracy - chance, ops.sqrt(variance_true * variance_pred))
 
@@ -195,17 +191,13 @@ def kappa_penalty(num_classes: int, weights: str):
     return distance if weights == "linear" else distance * distance
 
 
-def cohen_kappa(matrix, weights=None, zero_division=0.0):
-    """Cohen's kappa of a `(C, C)` matrix, scikit-learn's definition.
+def weighted_cohen_kappa(matrix, weights, zero_division=0.0):
+    """Linearly or quadratically weighted Cohen's kappa of a `(C, C)` matrix, as
+    scikit-learn defines it (the unweighted kappa comes from `agreement_terms`).
 
     kappa = 1 - sum(W * O) / sum(W * E), with O the observed proportions, E the
-    outer product of the marginals, W 1 - I (unweighted), |i - j| or (i - j)^2.
-    Unweighted, this is (acc - chance) / (1 - chance); `zero_division` where the
-    denominator is 0.
+    outer product of the marginals, W = |i - j| or (i - j)^2.
     """
-    if weights is None:
-        accuracy, chance, _, _ = agreement_terms(class_counts(matrix, "multiclass"))
-        return safe_divide(accuracy - chance, 1.0 - chance, zero_division)
     penalty = kappa_penalty(matrix.shape[0], weights)
     observed = safe_divide(matrix, ops.sum(matrix))
     expected = ops.outer(ops.sum(observed, axis=1), ops.sum(observed, axis=0))
@@ -276,7 +268,9 @@ def scores(
                 accuracy - chance, 1.0 - chance, zero_division
             )
         elif "kappa" in names:
-            results["kappa"] = cohen_kappa(matrix, kappa_weights, zero_division)
+            results["kappa"] = weighted_cohen_kappa(
+                matrix, kappa_weights, zero_division
+            )
     return {name: results[name] for name in names}
 
 
