@@ -30,8 +30,14 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
 
     Args:
         monitor: log key to watch. Defaults to "val_loss".
-        min_delta, patience, verbose, mode, baseline, restore_best_weights,
-            start_from_epoch: as in `keras.callbacks.EarlyStopping`.
+        min_delta: smallest change that counts as an improvement. Defaults to 0.
+        patience: epochs without improvement before stopping. Defaults to 0.
+        verbose: 1 prints a message when stopping. Defaults to 0.
+        mode: "auto", "min" or "max". Defaults to "auto".
+        baseline: value the monitored quantity must beat. Defaults to None.
+        restore_best_weights: restore the weights of the best epoch at the end.
+            Defaults to False.
+        start_from_epoch: epochs to wait before watching. Defaults to 0.
         divergence_threshold: stop when the value is worse than this. Defaults to
             None.
         stopping_threshold: stop when the value reaches this. Defaults to None.

@@ -1,10 +1,10 @@
 """Building blocks shared by every keras-extras metric.
 
-- `register`: makes a class loadable from `.keras` files without `custom_objects`.
 - `check_one_of`, `check_int`, `check_number`, `check_bool` (from
   `keras_extras.validation`): argument checks whose messages name the argument.
 - `safe_divide`: elementwise division with a chosen value where the denominator is 0.
-- `ExtrasMetric`: a `keras.metrics.Metric` that knows its monitor direction.
+- `ExtrasMetric`: a `keras.metrics.Metric` that registers itself for `.keras` files,
+  builds its config from `config_fields` and knows its monitor direction.
 - `PerSampleMean`: the weighted mean of a per-sample value, with exact state.
 """
 
@@ -18,23 +18,14 @@ from keras_extras.metrics.inputs import check_batch_sizes, sample_weights, stati
 from keras_extras.validation import check_bool, check_int, check_number, check_one_of
 
 __all__ = [
-    "PACKAGE",
     "ExtrasMetric",
     "PerSampleMean",
     "check_bool",
     "check_int",
     "check_number",
     "check_one_of",
-    "register",
     "safe_divide",
 ]
-
-PACKAGE = "keras_extras"
-
-
-def register(cls):
-    """Register `cls` with Keras' serialization under the `keras_extras` package."""
-    return keras.saving.register_keras_serializable(package=PACKAGE)(cls)
 
 
 def safe_divide(numerator, denominator, zero_division: float = 0.0):
@@ -50,22 +41,77 @@ def safe_divide(numerator, denominator, zero_division: float = 0.0):
 
 
 class ExtrasMetric(keras.metrics.Metric):
-    """Base class of keras-extras metrics.
+    """Base class of keras-extras metrics, and of yours.
 
-    Subclasses set the class attribute `direction` ("up" when higher is better,
-    "down" otherwise), which Keras' `EarlyStopping` and `ModelCheckpoint` read in
-    `mode="auto"`, and extend `get_config` with their constructor arguments.
+    A subclass gets, with no code of its own:
+
+    - **registration** for `.keras` files: each subclass is registered with
+      `keras.saving` under the package named by its class attribute
+      `registration_package` (by default the top-level module that defines it,
+      e.g. `"keras_extras"` or `"my_project"`), so a saved model reloads without
+      `custom_objects` once the module that defines the class is imported;
+    - **`get_config`**: the config is Keras' (`name`, `dtype`) plus, for every
+      name in the class attribute `config_fields` (collected over the class and
+      its bases), the attribute of that name. Store each constructor argument
+      under its own name and list it; `from_config(get_config())` then rebuilds
+      the metric;
+    - **monitor direction**: the class attribute `direction` ("up" when higher
+      is better, "down" otherwise) is what Keras' `EarlyStopping` and
+      `ModelCheckpoint` read in `mode="auto"`; without it they assume "down".
 
     Args:
         name: metric name, used as the key in the training logs.
         dtype: dtype of `result()`. Defaults to Keras' float type.
+
+    Example:
+        The share of scores at or above a threshold, with exact counts:
+
+        >>> class Coverage(ExtrasMetric):
+        ...     config_fields = ("threshold",)
+        ...     def __init__(self, threshold=0.5, name="coverage", dtype=None):
+        ...         super().__init__(name=name, dtype=dtype)
+        ...         self.threshold = check_number("threshold", threshold, 0.0, 1.0)
+        ...         self.passed = CompensatedSum(self, "passed")
+        ...         self.seen = CompensatedSum(self, "seen")
+        ...     def update_state(self, y_true, y_pred, sample_weight=None):
+        ...         passed = ops.greater_equal(y_pred, self.threshold)
+        ...         self.passed.add(ops.sum(ops.cast(passed, "float32")))
+        ...         self.seen.add(ops.cast(ops.size(y_pred), "float32"))
+        ...     def result(self):
+        ...         return safe_divide(self.passed.value(), self.seen.value())
+        >>> m = Coverage(threshold=0.8)
+        >>> m.update_state(None, np.array([0.9, 0.5, 0.85, 0.1]))
+        >>> float(m.result())
+        0.5
+        >>> Coverage.from_config(m.get_config()).threshold
+        0.8
     """
 
     direction = "up"
+    config_fields: tuple[str, ...] = ()
+    registration_package: str | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        package = cls.registration_package or cls.__module__.split(".")[0]
+        keras.saving.register_keras_serializable(package=package)(cls)
 
     def __init__(self, name: str | None = None, dtype=None):
         super().__init__(name=name, dtype=dtype)
         self._direction = self.direction
+
+    def get_config(self):
+        config = super().get_config()
+        for cls in reversed(type(self).__mro__):
+            for field in vars(cls).get("config_fields", ()):
+                if not hasattr(self, field):
+                    raise AttributeError(
+                        f"{cls.__name__}.config_fields lists {field!r}, but the "
+                        f"metric has no attribute {field!r}: store the constructor "
+                        f"argument as `self.{field}`."
+                    )
+                config[field] = getattr(self, field)
+        return config
 
 
 class PerSampleMean(ExtrasMetric):
@@ -75,6 +121,7 @@ class PerSampleMean(ExtrasMetric):
 
     Subclasses implement `per_sample(y_true, y_pred)`, returning a float32 tensor of
     per-sample values whose shape is the sample shape (weights broadcast to it).
+    `y_true` may be None for a metric of the predictions alone.
     Samples whose value is NaN (a NaN prediction) are not counted.
     Both sums are exact-compensated (`CompensatedSum`) and sum-decomposable.
 
@@ -92,9 +139,10 @@ class PerSampleMean(ExtrasMetric):
         raise NotImplementedError
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true = ops.convert_to_tensor(y_true)
         y_pred = ops.convert_to_tensor(y_pred)
-        check_batch_sizes(y_true, y_pred)
+        if y_true is not None:  # metrics of the predictions alone accept None
+            y_true = ops.convert_to_tensor(y_true)
+            check_batch_sizes(y_true, y_pred)
         values = self.per_sample(y_true, y_pred)
         # A sample whose prediction holds NaN is not counted, as in every metric.
         counted = ops.logical_not(ops.isnan(values))

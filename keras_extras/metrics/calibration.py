@@ -15,7 +15,6 @@ from keras_extras.metrics.base import (
     check_bool,
     check_int,
     check_one_of,
-    register,
     safe_divide,
 )
 from keras_extras.metrics.inputs import class_ids, probability_inputs, static_shape
@@ -67,7 +66,6 @@ def calibration_error(weight, confidence_sum, hit_sum, norm):
     return ops.sqrt(safe_divide(ops.sum(weight * bin_gap * bin_gap), total))
 
 
-@register
 class ExpectedCalibrationError(ExtrasMetric):
     """Expected calibration error over equal-width confidence bins.
 
@@ -107,6 +105,7 @@ class ExpectedCalibrationError(ExtrasMetric):
     """
 
     direction = "down"
+    config_fields = ("num_bins", "norm", "from_logits")
 
     def __init__(
         self,
@@ -143,16 +142,7 @@ class ExpectedCalibrationError(ExtrasMetric):
         value = calibration_error(weight, confidence, hits, self.norm)
         return ops.cast(value, self.dtype)
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "num_bins": self.num_bins,
-            "norm": self.norm,
-            "from_logits": self.from_logits,
-        }
 
-
-@register
 class BrierScore(PerSampleMean):
     """Brier score: mean squared distance between probabilities and outcomes.
 
@@ -182,6 +172,7 @@ class BrierScore(PerSampleMean):
     """
 
     direction = "down"
+    config_fields = ("from_logits",)
 
     def __init__(self, from_logits: bool = False, name="brier_score", dtype=None):
         super().__init__(name=name, dtype=dtype)
@@ -194,6 +185,3 @@ class BrierScore(PerSampleMean):
         squared = ops.sum(ops.square(probs - targets), axis=-1)
         self.total.add(ops.sum(weights * squared))
         self.weight.add(ops.sum(weights))
-
-    def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits}

@@ -28,7 +28,6 @@ from keras_extras.metrics.base import (
     check_int,
     check_number,
     check_one_of,
-    register,
     safe_divide,
 )
 from keras_extras.metrics.inputs import (
@@ -304,6 +303,8 @@ class ConfusionStateMetric(ExtrasMetric):
         dtype: dtype of the result.
     """
 
+    config_fields = ("num_classes", "task", "threshold", "from_logits", "ignore_class")
+
     def __init__(
         self,
         num_classes: int | None = None,
@@ -379,16 +380,6 @@ class ConfusionStateMetric(ExtrasMetric):
             )
         return confusion_matrix(self.counts.value(), self.task, self.num_classes)
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "num_classes": self.num_classes,
-            "task": self.task,
-            "threshold": self.threshold,
-            "from_logits": self.from_logits,
-            "ignore_class": self.ignore_class,
-        }
-
 
 def _check_zero_division(value) -> float:
     return check_number("zero_division", value, 0.0, 1.0)
@@ -400,6 +391,7 @@ class _ScoreMetric(ConfusionStateMetric):
     score_name = ""
     uses_average = True
     tasks = TASKS
+    config_fields = ("average", "zero_division")
 
     def __init__(
         self,
@@ -429,7 +421,7 @@ class _ScoreMetric(ConfusionStateMetric):
             )
         if self.uses_average:
             self.average = _check_average(average, task)
-        elif average != "macro":
+        elif average not in ("macro", None):
             raise ValueError(
                 f"`average` does not apply to {type(self).__name__}. "
                 f"Received: average={average!r}"
@@ -451,12 +443,6 @@ class _ScoreMetric(ConfusionStateMetric):
             **self._score_kwargs(),
         )
         return cast_to(value, self.dtype)
-
-    def get_config(self):
-        config = {**super().get_config(), "zero_division": self.zero_division}
-        if self.uses_average:
-            config["average"] = self.average
-        return config
 
 
 def _check_average(average, task):
@@ -523,7 +509,6 @@ def _document(cls):
     return cls
 
 
-@register
 @_document
 class Precision(_ScoreMetric):
     """Precision, per class and averaged: TP / (TP + FP).
@@ -548,7 +533,6 @@ class Precision(_ScoreMetric):
         super().__init__(num_classes=num_classes, name=name, **kwargs)
 
 
-@register
 @_document
 class Recall(_ScoreMetric):
     """Recall (sensitivity, true positive rate): TP / (TP + FN).
@@ -571,7 +555,6 @@ class Recall(_ScoreMetric):
         super().__init__(num_classes=num_classes, name=name, **kwargs)
 
 
-@register
 @_document
 class Specificity(_ScoreMetric):
     """Specificity (true negative rate): TN / (TN + FP), one-vs-rest per class.
@@ -594,7 +577,6 @@ class Specificity(_ScoreMetric):
         super().__init__(num_classes=num_classes, name=name, **kwargs)
 
 
-@register
 @_document
 class FBetaScore(_ScoreMetric):
     """F-beta score: (1 + b^2) TP / ((1 + b^2) TP + b^2 FN + FP).
@@ -619,14 +601,12 @@ class FBetaScore(_ScoreMetric):
         super().__init__(num_classes=num_classes, name=name, **kwargs)
         self.beta = check_number("beta", beta, 0.0, None, low_inclusive=False)
 
+    config_fields = ("beta",)
+
     def _score_kwargs(self):
         return {"beta": self.beta}
 
-    def get_config(self):
-        return {**super().get_config(), "beta": self.beta}
 
-
-@register
 @_document
 class F1Score(_ScoreMetric):
     """F1 score: 2 TP / (2 TP + FN + FP), the harmonic mean of precision and recall.
@@ -650,7 +630,6 @@ class F1Score(_ScoreMetric):
         super().__init__(num_classes=num_classes, name=name, **kwargs)
 
 
-@register
 @_document
 class BalancedAccuracy(_ScoreMetric):
     """Balanced accuracy: the mean recall over classes present in `y_true`.
@@ -679,7 +658,6 @@ class BalancedAccuracy(_ScoreMetric):
         super().__init__(num_classes=num_classes, name=name, **kwargs)
 
 
-@register
 @_document
 class MatthewsCorrelation(_ScoreMetric):
     """Matthews correlation coefficient (multiclass: Gorodkin's R_K).
@@ -709,7 +687,6 @@ class MatthewsCorrelation(_ScoreMetric):
         super().__init__(num_classes=num_classes, name=name, **kwargs)
 
 
-@register
 @_document
 class CohenKappa(_ScoreMetric):
     """Cohen's kappa: agreement between labels and predictions beyond chance.
@@ -740,14 +717,12 @@ class CohenKappa(_ScoreMetric):
         super().__init__(num_classes=num_classes, name=name, **kwargs)
         self.weights = check_one_of("weights", weights, KAPPA_WEIGHTS)
 
+    config_fields = ("weights",)
+
     def _score_kwargs(self):
         return {"kappa_weights": self.weights}
 
-    def get_config(self):
-        return {**super().get_config(), "weights": self.weights}
 
-
-@register
 @_document
 class ConfusionMatrix(ConfusionStateMetric):
     """The confusion matrix: `M[i, j]` = (weighted) count of true `i` predicted `j`.
@@ -770,6 +745,8 @@ class ConfusionMatrix(ConfusionStateMetric):
         [[1.0, 0.0], [1.0, 1.0]]
     """
 
+    config_fields = ("normalize",)
+
     def __init__(
         self, num_classes=None, normalize=None, name="confusion_matrix", **kwargs
     ):
@@ -780,11 +757,7 @@ class ConfusionMatrix(ConfusionStateMetric):
         matrix = normalize_matrix(self.confusion_matrix(), self.normalize, self.task)
         return cast_to(matrix, self.dtype)
 
-    def get_config(self):
-        return {**super().get_config(), "normalize": self.normalize}
 
-
-@register
 @_document
 class ClassificationMetrics(ConfusionStateMetric):
     """Several classification scores from one confusion state, updated once a step.
@@ -866,13 +839,8 @@ class ClassificationMetrics(ConfusionStateMetric):
             for name, value in values.items()
         }
 
+    config_fields = ("average", "beta", "kappa_weights", "prefix", "zero_division")
+
     def get_config(self):
-        return {
-            **super().get_config(),
-            "metrics": list(self.score_names),
-            "average": self.average,
-            "beta": self.beta,
-            "kappa_weights": self.kappa_weights,
-            "prefix": self.prefix,
-            "zero_division": self.zero_division,
-        }
+        # `metrics` is stored as `score_names` (Keras layers own `metrics`).
+        return {**super().get_config(), "metrics": list(self.score_names)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from keras import ops
 
-from keras_extras.metrics.base import PerSampleMean, check_bool, register
+from keras_extras.metrics.base import PerSampleMean, check_bool
 from keras_extras.metrics.inputs import class_probabilities
 
 
@@ -18,15 +18,13 @@ def _num_classes(probs):
 
 
 class _DistributionMetric(PerSampleMean):
+    config_fields = ("from_logits",)
+
     def __init__(self, from_logits: bool = False, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
         self.from_logits = check_bool("from_logits", from_logits)
 
-    def get_config(self):
-        return {**super().get_config(), "from_logits": self.from_logits}
 
-
-@register
 class UniformKLDivergence(_DistributionMetric):
     """Mean Kullback-Leibler divergence from the uniform distribution.
 
@@ -72,7 +70,6 @@ class UniformKLDivergence(_DistributionMetric):
         return ops.subtract(ops.log(_num_classes(probs)), entropy(probs, log_probs))
 
 
-@register
 class PredictiveEntropy(_DistributionMetric):
     """Mean Shannon entropy of the predicted class distribution.
 
@@ -98,6 +95,7 @@ class PredictiveEntropy(_DistributionMetric):
     """
 
     direction = "down"
+    config_fields = ("normalize",)
 
     def __init__(
         self,
@@ -115,6 +113,3 @@ class PredictiveEntropy(_DistributionMetric):
         if self.normalize:
             values = ops.divide(values, ops.log(_num_classes(probs)))
         return values
-
-    def get_config(self):
-        return {**super().get_config(), "normalize": self.normalize}

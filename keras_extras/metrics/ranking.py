@@ -23,7 +23,6 @@ from keras_extras.metrics.base import (
     check_bool,
     check_int,
     check_one_of,
-    register,
     safe_divide,
 )
 from keras_extras.metrics.inputs import TASKS, cast_to, probability_inputs
@@ -128,6 +127,7 @@ def average_curve_scores(scores, positive, negative, average):
 
 class _CurveMetric(ExtrasMetric):
     curve = None
+    config_fields = ("num_classes", "task", "average", "num_thresholds", "from_logits")
 
     def __init__(
         self,
@@ -183,16 +183,6 @@ class _CurveMetric(ExtrasMetric):
             value = average_curve_scores(scores, positive, negative, self.average)
         return cast_to(value, self.dtype)
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "num_classes": self.num_classes,
-            "task": self.task,
-            "average": self.average,
-            "num_thresholds": self.num_thresholds,
-            "from_logits": self.from_logits,
-        }
-
 
 _RANKING_ARGS = """
     Args:
@@ -221,7 +211,6 @@ _RANKING_ARGS = """
 """
 
 
-@register
 class AUROC(_CurveMetric):
     """Area under the ROC curve, streaming, one-vs-rest for multiclass.
 
@@ -247,7 +236,6 @@ class AUROC(_CurveMetric):
         super().__init__(num_classes=num_classes, name=name, **kwargs)
 
 
-@register
 class AveragePrecision(_CurveMetric):
     """Average precision: the area under the precision-recall curve, as a step sum.
 

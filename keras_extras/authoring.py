@@ -1,0 +1,80 @@
+"""The building blocks keras-extras metrics are made of, for writing your own.
+
+Everything here is traceable (pure `keras.ops`, static shapes, no host sync), so a
+metric built from it runs inside compiled training on JAX, PyTorch and TensorFlow.
+These are the very objects the library's own metrics use; this module only gives
+them a stable home. Names listed in `__all__` follow semantic versioning: they do
+not change incompatibly within a major version.
+
+Base classes
+    `ExtrasMetric`: registration for `.keras` files, `get_config` from
+    `config_fields`, the monitor `direction`.
+    `PerSampleMean`: the weighted mean of a per-sample value; implement
+    `per_sample(y_true, y_pred)` and you are done.
+
+Exact state
+    `CompensatedSum`: a running total in two float32 variables (exact integer
+    counts up to 2**48, sum-decomposable across data-parallel replicas).
+    `weighted_bincount`: weights summed into a fixed number of bins (histograms,
+    confusion counts) with a static output shape.
+
+Input formatting
+    `classification_inputs`: labels and predictions to flat class ids and
+    weights (sparse or one-hot labels; scores, probabilities, logits or ids;
+    binary, multiclass or multilabel; `ignore_class`).
+    `probability_inputs`: labels and scores to flat probabilities, 0/1 targets
+    and weights.
+    `class_probabilities`: class probabilities and finite log-probabilities.
+    `class_ids`: arg-max ids, the fast way on every backend.
+    `sample_weights`: `sample_weight` (or ones) broadcast to the sample shape.
+
+Arithmetic and checks
+    `safe_divide`: division with a chosen value where the denominator is 0.
+    `check_one_of`, `check_int`, `check_number`, `check_bool`: constructor
+    argument checks whose errors name the argument and what was received.
+
+The guide "Write your own metric" (docs/authoring.md) builds a metric from these,
+step by step, and tests it against a reference on every backend.
+
+Example:
+    >>> from keras_extras.authoring import PerSampleMean, class_probabilities
+    >>> class MaxProbability(PerSampleMean):
+    ...     # Mean confidence: the largest predicted probability per sample.
+    ...     def __init__(self, name="max_probability", dtype=None):
+    ...         super().__init__(name=name, dtype=dtype)
+    ...     def per_sample(self, y_true, y_pred):
+    ...         probs, _ = class_probabilities(y_pred, from_logits=False)
+    ...         return keras.ops.max(probs, axis=-1)
+    >>> m = MaxProbability()
+    >>> m.update_state(None, np.array([[0.9, 0.1], [0.6, 0.4]]))
+    >>> round(float(m.result()), 4)
+    0.75
+"""
+
+from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
+from keras_extras.metrics.base import ExtrasMetric, PerSampleMean, safe_divide
+from keras_extras.metrics.inputs import (
+    class_ids,
+    class_probabilities,
+    classification_inputs,
+    probability_inputs,
+    sample_weights,
+)
+from keras_extras.validation import check_bool, check_int, check_number, check_one_of
+
+__all__ = [
+    "CompensatedSum",
+    "ExtrasMetric",
+    "PerSampleMean",
+    "check_bool",
+    "check_int",
+    "check_number",
+    "check_one_of",
+    "class_ids",
+    "class_probabilities",
+    "classification_inputs",
+    "probability_inputs",
+    "safe_divide",
+    "sample_weights",
+    "weighted_bincount",
+]
