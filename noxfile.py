@@ -4,6 +4,7 @@
     nox -s "tests(backend='jax')"         # one backend
     nox -s iris                           # the Iris job on every backend
     nox -s lint                           # ruff check + format check
+    nox -s docs                           # the documentation site, --strict
     nox -s bench                          # metric overhead on every backend
     nox -s "bench(backend='torch')" -- --quick
 
@@ -26,7 +27,7 @@ import nox
 BACKENDS = ["jax", "torch", "tensorflow"]
 DEFAULT_REQUIREMENTS = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
 
-nox.options.sessions = ["lint", "tests"]
+nox.options.sessions = ["lint", "docs", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 
@@ -89,3 +90,16 @@ def lint(session: nox.Session) -> None:
     session.install("ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site into site/; any warning fails the build.
+
+    The API pages are read from the imported package (some docstrings are completed
+    at import), and importing Keras needs a framework: JAX, the lightest (Keras'
+    numpy backend imports it too).
+    """
+    install_backend(session, "jax", "docs")
+    session.env["NO_MKDOCS_2_WARNING"] = "1"  # Material's notice about MkDocs 2
+    session.run("mkdocs", "build", "--strict", *session.posargs)
