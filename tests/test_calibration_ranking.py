@@ -189,9 +189,9 @@ def test_ranking_close_on_continuous_scores(kind, seed, num_classes):
         metric, [(labels, probs.astype("float32"), weights.astype("float32"))]
     )
     expected = _sklearn_curve(kind, labels, probs, weights, False, num_classes, "macro")
-    # AUROC meets 5e-3; average precision, a step sum that ties every score in a
-    # bucket, does not always (worst measured: 2.3e-2 on saturated softmax outputs).
-    assert abs(got - expected) < (5e-3 if kind == "auroc" else 1e-2)
+    # The requirement: within 5e-3 of scikit-learn on continuous scores (worst
+    # measured over 530 problems: 1.3e-3 AUROC, 4.8e-3 AP; benchmarks/).
+    assert abs(got - expected) < 5e-3
 
 
 def test_multilabel_and_per_class_auroc():
