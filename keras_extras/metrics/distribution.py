@@ -86,6 +86,10 @@ class PredictiveEntropy(_DistributionMetric):
         name: metric name. Defaults to `"predictive_entropy"`.
         dtype: dtype of the result. Defaults to Keras' float type.
 
+    Inputs:
+        y_pred: probabilities or logits of shape `(batch, ..., K)`, `K >= 2`.
+        sample_weight: optional, shape `(batch, ...)` or a prefix of it.
+
     Example:
         >>> import numpy as np
         >>> m = PredictiveEntropy(normalize=True)
