@@ -842,5 +842,5 @@ class ClassificationMetrics(ConfusionStateMetric):
     config_fields = ("average", "beta", "kappa_weights", "prefix", "zero_division")
 
     def get_config(self):
-        # `metrics` is stored as `score_names` (Keras layers own `metrics`).
+        # The `metrics` argument is kept, validated, as the tuple `score_names`.
         return {**super().get_config(), "metrics": list(self.score_names)}

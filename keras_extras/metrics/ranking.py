@@ -9,7 +9,7 @@ num_thresholds), whatever the number of samples.
 Scores on the grid have offset 0, and then the results equal scikit-learn's exactly.
 Between grid points, the order of a bucket's positives and negatives is unknown; the
 mean offset of each tells where in the bucket they lie. `bucket_density` models each
-class's weight in a bucket from that mean, and `BucketTables` tabulates, on the host
+class's weight in a bucket from that mean, and `bucket_table` tabulates, on the host
 and once, what the curves need from a pair of models; `result()` looks them up, so
 it costs a few ops on `(classes, thresholds)` tensors.
 
@@ -20,6 +20,8 @@ would tie them all.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 from keras import ops
@@ -68,12 +70,12 @@ def threshold_grid(num_thresholds: int) -> np.ndarray:
 def score_histograms(probs, targets, weights, grid, rows: int = 4):
     """Per (class, bucket) statistics of a batch: a `(rows, K, T)` tensor.
 
-    Rows: positive weight, negative weight, positive weight * offset, negative
-    weight * offset (offset: score minus the bucket's threshold) and, with
-    `rows=5`, the number of positive samples (with non-zero weight).
+    `grid` is the threshold grid as a float32 tensor. Rows: positive weight,
+    negative weight, positive weight * offset, negative weight * offset (offset:
+    score minus the bucket's threshold) and, with `rows=5`, the number of positive
+    samples (with non-zero weight).
     """
-    num_columns, num_thresholds = probs.shape[-1], len(grid)
-    grid = ops.convert_to_tensor(grid)
+    num_columns, num_thresholds = probs.shape[-1], grid.shape[0]
     flat = ops.reshape(probs, (-1,))
     buckets = ops.searchsorted(grid, flat, side="right")
     buckets = ops.clip(ops.cast(buckets, "int32") - 1, 0, num_thresholds - 1)
@@ -123,12 +125,12 @@ def bucket_density(position: float, parts: int = PARTS) -> np.ndarray:
     return density / density.sum()
 
 
-class BucketTables:
+@functools.cache
+def bucket_table() -> np.ndarray:
     """What the curves need from a bucket, for each pair of mean positions.
 
     For positives at mean position `i / POSITIONS` and negatives at `j / POSITIONS`
-    (each spread by `bucket_density`), row `i * (POSITIONS + 1) + j` of `table`
-    holds:
+    (each spread by `bucket_density`), row `i * (POSITIONS + 1) + j` holds:
 
     - `q`: the probability that a negative lies below a positive (ties count one
       half), which is how AUROC counts the bucket's positive-negative pairs;
@@ -136,41 +138,32 @@ class BucketTables:
     - `passed`: the share of negatives above the positives' median.
 
     At positions (0, 0), scores on the grid, these are 1/2, 1, and the tie rule.
+    Built once per process, on the host.
     """
-
-    _cache: dict = {}
-
-    @classmethod
-    def table(cls) -> np.ndarray:
-        if "table" not in cls._cache:
-            cls._cache["table"] = cls._build()
-        return cls._cache["table"]
-
-    @staticmethod
-    def _build() -> np.ndarray:
-        densities = [bucket_density(i / POSITIONS) for i in range(POSITIONS + 1)]
-        rows = []
-        for i, positive in enumerate(densities):
-            positives_at_or_above = np.cumsum(positive[::-1])[::-1]
-            first = min(int(i / POSITIONS * PARTS), PARTS - 1)
-            median = np.nonzero(positives_at_or_above >= 0.5)[0].max()
-            for negative in densities:
-                below = np.cumsum(negative) - negative
-                above = np.cumsum(negative[::-1])[::-1] - negative
-                q = np.sum(positive * (below + 0.5 * negative))
-                ahead = negative[first:].sum()
-                passed = above[median] + 0.5 * negative[median]
-                rows.append([q, ahead, passed])
-        return np.asarray(rows, dtype="float32")
+    densities = [bucket_density(i / POSITIONS) for i in range(POSITIONS + 1)]
+    rows = []
+    for i, positive in enumerate(densities):
+        positives_at_or_above = np.cumsum(positive[::-1])[::-1]
+        first = min(int(i / POSITIONS * PARTS), PARTS - 1)
+        median = np.nonzero(positives_at_or_above >= 0.5)[0].max()
+        for negative in densities:
+            below = np.cumsum(negative) - negative
+            above = np.cumsum(negative[::-1])[::-1] - negative
+            q = np.sum(positive * (below + 0.5 * negative))
+            ahead = negative[first:].sum()
+            passed = above[median] + 0.5 * negative[median]
+            rows.append([q, ahead, passed])
+    return np.asarray(rows, dtype="float32")
 
 
-def lookup_buckets(stats, widths):
-    """`(K, T, 3)` table rows for each class and bucket, from the state: the mean
-    positions of the positive and negative weight, rounded to `1 / POSITIONS`."""
+def lookup_buckets(stats, widths, table):
+    """`(K, T, 3)` rows of `table` (`bucket_table()` as a tensor) for each class
+    and bucket: the mean positions of the positive and negative weight, from the
+    state, rounded to `1 / POSITIONS`."""
     position = safe_divide(stats[2:4], stats[0:2] * widths)
     index = ops.cast(ops.round(ops.clip(position, 0.0, 1.0) * POSITIONS), "int32")
     index = index[0] * (POSITIONS + 1) + index[1]
-    return ops.take(ops.convert_to_tensor(BucketTables.table()), index, axis=0)
+    return ops.take(table, index, axis=0)
 
 
 def _above(histogram):
@@ -178,20 +171,20 @@ def _above(histogram):
     return ops.sum(histogram, axis=-1, keepdims=True) - ops.cumsum(histogram, axis=-1)
 
 
-def auroc_from_stats(stats, widths):
+def auroc_from_stats(stats, widths, table):
     """AUROC per class from the `(4, K, T)` state.
 
     sum over buckets b of P_b (N_below_b + q_b N_b) / (P N): pairs in different
-    buckets are ordered by bucket, pairs sharing one by `BucketTables` `q`.
+    buckets are ordered by bucket, pairs sharing one by `bucket_table()` `q`.
     """
     positive, negative = stats[0], stats[1]
-    q = lookup_buckets(stats, widths)[..., 0]
+    q = lookup_buckets(stats, widths, table)[..., 0]
     negative_below = ops.cumsum(negative, axis=-1) - negative
     pairs = ops.sum(positive * (negative_below + q * negative), axis=-1)
     return safe_divide(pairs, ops.sum(positive, axis=-1) * ops.sum(negative, axis=-1))
 
 
-def average_precision_from_stats(stats, widths):
+def average_precision_from_stats(stats, widths, table):
     """Average precision per class, sum_j (R_j - R_{j+1}) P_j (scikit-learn's),
     from the `(5, K, T)` state.
 
@@ -204,12 +197,12 @@ def average_precision_from_stats(stats, widths):
       passed (the midpoint rule for the precision averaged over them), right in
       the limit of many samples.
 
-    With `k` positive samples in the bucket (their weight over the class's mean
-    weight), the ramp gets the share `max(0, 1 - 2 / k)`, and none when the
-    positives sit at the bucket's threshold (scores on the grid).
+    With `k` positive samples in the bucket (state row 5), the ramp gets the share
+    `max(0, 1 - 2 / k)`, and none when the positives sit at the bucket's threshold
+    (scores on the grid).
     """
     positive, negative = stats[0], stats[1]
-    looked_up = lookup_buckets(stats, widths)
+    looked_up = lookup_buckets(stats, widths, table)
     ahead, passed = looked_up[..., 1], looked_up[..., 2]
     tp_before = _above(positive)
     fp_before = _above(negative)
@@ -222,13 +215,11 @@ def average_precision_from_stats(stats, widths):
         positive * true_positives, true_positives + fp_before + negative * passed
     )
 
-    total = ops.sum(positive, axis=-1, keepdims=True)
-    mean_weight = safe_divide(total, ops.sum(stats[4], axis=-1, keepdims=True))
-    share = ops.clip(1.0 - safe_divide(2.0 * mean_weight, positive), 0.0, 1.0)
+    share = ops.clip(1.0 - safe_divide(2.0, stats[4]), 0.0, 1.0)
     spread = ops.greater(stats[2], 0.0)  # positives off the threshold
     share = ops.where(spread, share, 0.0)
     contributions = share * ramp + (1.0 - share) * tied
-    return safe_divide(ops.sum(contributions, axis=-1), total[:, 0])
+    return safe_divide(ops.sum(contributions, axis=-1), ops.sum(positive, axis=-1))
 
 
 def average_curve_scores(scores, positive, negative, average):
@@ -279,7 +270,11 @@ class _CurveMetric(ExtrasMetric):
         self.grid = threshold_grid(self.num_thresholds)
         self.from_logits = check_bool("from_logits", from_logits)
         columns = 1 if task == "binary" else num_classes
-        self.widths = bucket_widths(self.grid)
+        # Constants of every step, made device tensors once: converting numpy
+        # arrays in update_state/result would copy them to the device each step.
+        self.grid_tensor = ops.convert_to_tensor(self.grid)
+        self.widths = ops.convert_to_tensor(bucket_widths(self.grid))
+        self.table = ops.convert_to_tensor(bucket_table())
         self.histograms = CompensatedSum(
             self, "histograms", (self.state_rows, columns, self.num_thresholds)
         )
@@ -294,7 +289,7 @@ class _CurveMetric(ExtrasMetric):
             from_logits=self.from_logits,
         )
         self.histograms.add(
-            score_histograms(probs, targets, weights, self.grid, self.state_rows)
+            score_histograms(probs, targets, weights, self.grid_tensor, self.state_rows)
         )
 
     def result(self):
@@ -302,7 +297,7 @@ class _CurveMetric(ExtrasMetric):
         if self.average == "micro" and self.task != "binary":
             stats = ops.sum(stats, axis=1, keepdims=True)
         positive, negative = stats[0], stats[1]
-        scores = type(self).curve(stats, ops.convert_to_tensor(self.widths))
+        scores = type(self).curve(stats, self.widths, self.table)
         if self.task == "binary" or self.average == "micro":
             value = scores[0]
         else:
@@ -347,7 +342,7 @@ class AUROC(_CurveMetric):
     threshold grid and `q_b` the share of a bucket's positive-negative pairs in
     which the positive scores higher: 1/2 for tied scores (as
     `sklearn.metrics.roc_auc_score`), and otherwise read from where in the bucket
-    each class's weight lies on average (`BucketTables`). Keras' `AUC` covers binary
+    each class's weight lies on average (`bucket_table`). Keras' `AUC` covers binary
     and multilabel inputs; this one also takes sparse multiclass labels. Exact for
     scores on the grid; on continuous scores the largest gap to scikit-learn we
     measured with the default 200 thresholds was 1.3e-3 (530 random problems,
