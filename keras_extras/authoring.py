@@ -12,6 +12,18 @@ Base classes
     `PerSampleMean`: the weighted mean of a per-sample value; implement
     `per_sample(y_true, y_pred)` and you are done.
 
+Confusion-derived scores
+    `ScoreMetric`: a metric reporting one score of the registry; a subclass
+    names its `score` and `default_name`, and gets the tasks, averaging, state
+    and direction from the registry entry.
+    `ConfusionStateMetric`: the base of every confusion metric (the smallest
+    exact state its scores need; `statistics()` gives `ClassStatistics`).
+    `Score`, `register_score`: the registry of score definitions (formulas
+    over per-class `tp`, `predicted`, `actual`, `total`), in
+    `keras_extras.metrics.scores.SCORES`.
+    `ClassStatistics`: those per-class statistics, as the scores read them.
+    `compute_scores`: scores by name from `ClassStatistics`.
+
 Exact state
     `CompensatedSum`: a running total in two float32 variables (exact integer
     counts up to 2**48, sum-decomposable across data-parallel replicas).
@@ -53,6 +65,7 @@ Example:
 
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import ExtrasMetric, PerSampleMean, safe_divide
+from keras_extras.metrics.confusion import ConfusionStateMetric, ScoreMetric
 from keras_extras.metrics.inputs import (
     class_ids,
     class_probabilities,
@@ -60,12 +73,22 @@ from keras_extras.metrics.inputs import (
     probability_inputs,
     sample_weights,
 )
+from keras_extras.metrics.scores import (
+    ClassStatistics,
+    Score,
+    compute_scores,
+    register_score,
+)
 from keras_extras.validation import check_bool, check_int, check_number, check_one_of
 
 __all__ = [
+    "ClassStatistics",
     "CompensatedSum",
+    "ConfusionStateMetric",
     "ExtrasMetric",
     "PerSampleMean",
+    "Score",
+    "ScoreMetric",
     "check_bool",
     "check_int",
     "check_number",
@@ -73,7 +96,9 @@ __all__ = [
     "class_ids",
     "class_probabilities",
     "classification_inputs",
+    "compute_scores",
     "probability_inputs",
+    "register_score",
     "safe_divide",
     "sample_weights",
     "weighted_bincount",

@@ -24,6 +24,7 @@ from keras_extras.metrics import (
     ConfusionMatrix,
     F1Score,
     FBetaScore,
+    JaccardIndex,
     MatthewsCorrelation,
     Precision,
     Recall,
@@ -258,15 +259,26 @@ def reference(
             y_true, y_pred, sk_weights = sk_true, decisions, weights
         else:
             beta2 = 1.0 if name == "f1" else beta**2
-            num = {"precision": tp, "recall": tp}.get(name, (1 + beta2) * tp)
-            den = {"precision": tp + fp, "recall": tp + fn}.get(
-                name, (1 + beta2) * tp + beta2 * fn + fp
+            num = {"precision": tp, "recall": tp, "jaccard": tp}.get(
+                name, (1 + beta2) * tp
             )
+            den = {"precision": tp + fp, "recall": tp + fn, "jaccard": tp + fp + fn}
+            den = den.get(name, (1 + beta2) * tp + beta2 * fn + fp)
             return _ratio_average(num, den, tp + fn, average, zero_division)
     else:
         y_true, y_pred, sk_weights = labels, decisions, weights
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        if name == "jaccard":
+            return skm.jaccard_score(
+                y_true,
+                y_pred,
+                labels=None if task == "multilabel" else list(range(num_classes)),
+                pos_label=1,
+                average=sk_average,
+                sample_weight=sk_weights,
+                zero_division=zero_division,
+            )
         precision, recall, fbeta, _ = skm.precision_recall_fscore_support(
             y_true,
             y_pred,
@@ -335,6 +347,7 @@ SINGLE_METRICS = [
     (Precision, "precision", {}),
     (Recall, "recall", {}),
     (F1Score, "f1", {}),
+    (JaccardIndex, "jaccard", {}),
     (FBetaScore, "fbeta", {"beta": 2.0}),
     (Specificity, "specificity", {}),
     (BalancedAccuracy, "balanced_accuracy", {}),

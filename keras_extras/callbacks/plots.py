@@ -169,9 +169,7 @@ class ConfusionMatrixPlot(ConfigMixin, keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         num_classes = len(self.class_names) if self.class_names else None
         metric = confusion_of(self.model, self.validation_data, num_classes)
-        matrix = normalize_matrix(
-            metric.confusion_matrix(), self.normalize, "multiclass"
-        )
+        matrix = normalize_matrix(metric.confusion_matrix(), self.normalize)
         self.matrix = np.asarray(ops.convert_to_numpy(matrix), dtype=float)
         names = self.class_names or [str(i) for i in range(len(self.matrix))]
         plt = pyplot()

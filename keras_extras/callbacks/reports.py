@@ -11,7 +11,8 @@ from keras import ops
 
 from keras_extras.callbacks.base import ConfigMixin
 from keras_extras.callbacks.checkpoints import atomic_write
-from keras_extras.metrics.confusion import ConfusionMatrix, scores
+from keras_extras.metrics.confusion import ConfusionMatrix
+from keras_extras.metrics.scores import ClassStatistics, compute_scores
 from keras_extras.validation import check_int
 
 ROWS = ("precision", "recall", "f1")
@@ -43,14 +44,15 @@ def confusion_of(model, validation_data, num_classes=None, batch_size=256):
 def report(matrix) -> dict:
     """Per-class precision / recall / F1 / support with macro and weighted rows."""
     matrix = ops.convert_to_tensor(np.asarray(matrix, dtype="float32"))
-    per_class = scores(ROWS, matrix, "multiclass", average=None)
+    statistics = ClassStatistics.from_matrix(matrix)
+    per_class = compute_scores(ROWS, statistics, average=None)
     result = {
         name: ops.convert_to_numpy(value).astype(float).tolist()
         for name, value in per_class.items()
     }
     result["support"] = ops.convert_to_numpy(ops.sum(matrix, axis=1)).tolist()
     for average in ("macro", "weighted"):
-        averaged = scores(ROWS, matrix, "multiclass", average=average)
+        averaged = compute_scores(ROWS, statistics, average=average)
         result[average] = {
             k: float(ops.convert_to_numpy(v)) for k, v in averaged.items()
         }
@@ -90,7 +92,7 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
 
     Every `every_n_epochs` epochs the model predicts `validation_data`, one
     keras-extras `ConfusionMatrix` counts the outcomes, and the scores come from the
-    same functions as the metrics (`keras_extras.metrics.confusion.scores`):
+    same score registry as the metrics (`keras_extras.metrics.scores`):
 
         precision_c = TP_c / (TP_c + FP_c)    recall_c = TP_c / (TP_c + FN_c)
         f1_c = 2 TP_c / (2 TP_c + FP_c + FN_c)

@@ -30,20 +30,29 @@ from keras import ops
 
 
 def two_sum(a, b):
-    """Return `(s, e)` with `s = fl(a + b)` and `a + b = s + e` exactly (Knuth)."""
-    s = ops.add(a, b)
-    b_virtual = ops.subtract(s, a)
-    a_virtual = ops.subtract(s, b_virtual)
-    error = ops.add(ops.subtract(a, a_virtual), ops.subtract(b, b_virtual))
+    """Return `(s, e)` with `s = fl(a + b)` and `a + b = s + e` exactly (Knuth).
+
+    Written with operators: on tensors of one dtype they dispatch straight to the
+    framework, while each `keras.ops` call first converts and checks its arguments
+    (about 3 us per call on eager torch, which runs this every step). Traced
+    programs are the same either way.
+    """
+    s = a + b
+    b_virtual = s - a
+    a_virtual = s - b_virtual
+    error = (a - a_virtual) + (b - b_virtual)
     return s, error
 
 
 def compensated_add(hi, lo, x):
-    """Add `x` to the double-word number `hi + lo`; return the new `(hi, lo)`."""
+    """Add `x` to the double-word number `hi + lo`; return the new `(hi, lo)`.
+
+    `hi`, `lo` and `x` are float32 tensors of broadcastable shapes.
+    """
     s, error = two_sum(hi, x)
-    lo = ops.add(lo, error)
-    new_hi = ops.add(s, lo)
-    new_lo = ops.subtract(lo, ops.subtract(new_hi, s))
+    lo = lo + error
+    new_hi = s + lo
+    new_lo = lo - (new_hi - s)
     return new_hi, new_lo
 
 
@@ -98,6 +107,8 @@ class CompensatedSum:
 
     def add(self, x) -> None:
         """Add `x` (broadcastable to `shape`) to the total."""
+        if not ops.is_tensor(x):
+            x = ops.convert_to_tensor(x, "float32")
         if str(ops.dtype(x)) != "float32":
             x = ops.cast(x, "float32")
         hi, lo = compensated_add(self.hi.value, self.lo.value, x)
@@ -106,7 +117,7 @@ class CompensatedSum:
 
     def value(self):
         """The total as a float32 tensor (rounded once, from `hi + lo`)."""
-        return ops.add(self.hi.value, self.lo.value)
+        return self.hi.value + self.lo.value
 
     def numpy(self) -> np.ndarray:
         """The total in float64 on the host: exact for integer counts up to 2**48."""

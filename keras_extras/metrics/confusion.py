@@ -1,11 +1,15 @@
-"""Metrics derived from one confusion-count state: precision, recall, F-beta,
-specificity, balanced accuracy, MCC, Cohen's kappa and the confusion matrix.
+"""Metrics derived from one confusion state: precision, recall, F-beta,
+specificity, Jaccard, balanced accuracy, MCC, Cohen's kappa, the confusion matrix.
 
-The math lives in small stateless functions: `confusion_counts` turns a batch into
-counts, `class_counts` turns counts into per-class TP / predicted / actual / total,
-and `scores` reduces those to numbers. The metric classes are thin shells that keep
-the counts in a `CompensatedSum` (exact to 2**48 samples) and call `scores` in
-`result()`.
+The scores are defined once, in the registry of `keras_extras.metrics.scores`, as
+formulas over per-class statistics (`tp`, `predicted`, `actual`, `total`). A metric
+here keeps the smallest exact state its scores need, in a `CompensatedSum` (exact
+to 2**48 samples), updated by one scatter-add per step:
+
+- binary and multiclass: the per-class rows its scores read, `(k, C)` with
+  k <= 3 (precision keeps `tp` and `predicted`; F1 and MCC also `actual`);
+- the `(C, C)` matrix only for `ConfusionMatrix` and weighted `CohenKappa`;
+- multilabel: one 2x2 matrix per label, `(C, 2, 2)`.
 
 Conventions (scikit-learn's): rows of the confusion matrix are true classes, columns
 predicted classes; a ratio whose denominator is 0 takes the value `zero_division`;
@@ -18,7 +22,8 @@ a compiled step cannot raise on values.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
+
 from keras import ops
 
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
@@ -36,26 +41,18 @@ from keras_extras.metrics.inputs import (
     classification_inputs,
     infer_num_classes,
 )
-
-AVERAGES = ("binary", "micro", "macro", "weighted", None)
-KAPPA_WEIGHTS = (None, "linear", "quadratic")
-NORMALIZATIONS = (None, "true", "pred", "all")
-SCORES = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "fbeta",
-    "specificity",
-    "balanced_accuracy",
-    "mcc",
-    "kappa",
+from keras_extras.metrics.scores import (
+    AVERAGES,
+    KAPPA_WEIGHTS,
+    SCORES,
+    ClassStatistics,
+    check_scores,
+    compute_scores,
+    get_score,
+    state_rows,
 )
 
-
-def state_size(task: str, num_classes: int) -> int:
-    """Number of confusion counts kept for a task."""
-    return 4 * num_classes if task == "multilabel" else num_classes * num_classes
+NORMALIZATIONS = (None, "true", "pred", "all")
 
 
 def confusion_counts(true_ids, pred_ids, weights, task: str, num_classes: int):
@@ -68,9 +65,33 @@ def confusion_counts(true_ids, pred_ids, weights, task: str, num_classes: int):
         labels = ops.arange(num_classes, dtype="int32")
         ids = 4 * labels + 2 * true_ids + pred_ids
         ids, weights = ops.reshape(ids, (-1,)), ops.reshape(weights, (-1,))
+        return weighted_bincount(ids, weights, 4 * num_classes)
+    ids = true_ids * num_classes + pred_ids
+    return weighted_bincount(ids, weights, num_classes * num_classes)
+
+
+def class_statistics(true_ids, pred_ids, weights, rows, num_classes: int):
+    """Per-class statistics of one batch, `(len(rows), C)`, in one scatter-add.
+
+    Row "tp" sums the weights of correct samples by class, "predicted" all weights
+    by predicted class, "actual" by true class: the ids of row `r` are offset by
+    `r * C` and every row goes through a single weighted bincount.
+    """
+    ids, row_weights = [], []
+    for index, row in enumerate(rows):
+        row_ids = pred_ids if row == "predicted" else true_ids
+        if row == "tp":
+            row_weights.append(ops.where(true_ids == pred_ids, weights, 0.0))
+        else:
+            row_weights.append(weights)
+        # Operators, not keras.ops: this runs every step (see two_sum).
+        ids.append(row_ids + index * num_classes if index else row_ids)
+    if len(rows) > 1:
+        ids, row_weights = ops.concatenate(ids), ops.concatenate(row_weights)
     else:
-        ids = true_ids * num_classes + pred_ids
-    return weighted_bincount(ids, weights, state_size(task, num_classes))
+        ids, row_weights = ids[0], row_weights[0]
+    counts = weighted_bincount(ids, row_weights, len(rows) * num_classes)
+    return ops.reshape(counts, (len(rows), num_classes))
 
 
 def confusion_matrix(flat_counts, task: str, num_classes: int):
@@ -80,205 +101,20 @@ def confusion_matrix(flat_counts, task: str, num_classes: int):
     return ops.reshape(flat_counts, (num_classes, num_classes))
 
 
-def class_counts(matrix, task: str):
-    """Per-class `(tp, predicted, actual, total)` stacked into one `(4, C)` tensor.
-
-    `predicted = tp + fp`, `actual = tp + fn` (the support) and `total` is the
-    number of samples (multilabel: of that label), repeated per class. Every
-    per-class statistic is a linear combination of these rows (`RATIO_TERMS`).
-    """
-    if task == "multilabel":
-        tp = matrix[:, 1, 1]
-        predicted = ops.sum(matrix[:, :, 1], axis=1)
-        actual = ops.sum(matrix[:, 1, :], axis=1)
-        total = ops.sum(matrix, axis=(1, 2))
-    else:
-        tp = ops.diagonal(matrix)
-        predicted = ops.sum(matrix, axis=0)
-        actual = ops.sum(matrix, axis=1)
-        total = ops.broadcast_to(ops.sum(actual), ops.shape(actual))
-    return ops.stack([tp, predicted, actual, total])
+def matrix_statistics(matrix, task: str) -> ClassStatistics:
+    """`ClassStatistics` of a `(C, C)` matrix, or of `(C, 2, 2)` multilabel ones."""
+    if task != "multilabel":
+        return ClassStatistics.from_matrix(matrix, task)
+    rows = {
+        "tp": matrix[:, 1, 1],
+        "predicted": ops.sum(matrix[:, :, 1], axis=1),
+        "actual": ops.sum(matrix[:, 1, :], axis=1),
+        "total": ops.sum(matrix, axis=(1, 2)),
+    }
+    return ClassStatistics(rows, task, matrix=matrix)
 
 
-RATIO_SCORES = ("precision", "recall", "f1", "fbeta", "specificity")
-
-
-def ratio_terms(name: str, beta: float = 1.0):
-    """Coefficients of a ratio score's numerator and denominator over the rows
-    `(tp, predicted, actual, total)` of `class_counts`."""
-    if name == "precision":
-        return (1, 0, 0, 0), (0, 1, 0, 0)
-    if name == "recall":
-        return (1, 0, 0, 0), (0, 0, 1, 0)
-    if name == "specificity":  # tn / (tn + fp)
-        return (1, -1, -1, 1), (0, 0, -1, 1)
-    beta2 = 1.0 if name == "f1" else beta * beta
-    # (1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp) = ... / (predicted + b^2 actual)
-    return (1 + beta2, 0, 0, 0), (0, 1, beta2, 0)
-
-
-def _combine(coefficients, counts):
-    """Rows `coefficients @ counts`, written out term by term: zero and unit
-    coefficients cost no op, and float32 stays exact (a GPU matrix product may
-    round its inputs to TF32)."""
-    rows = []
-    for row in coefficients:
-        combined = None
-        for index, coefficient in enumerate(row):
-            if coefficient == 0:
-                continue
-            term = counts[index]
-            if coefficient == -1:
-                combined = ops.negative(term) if combined is None else combined - term
-                continue
-            term = term if coefficient == 1 else term * float(coefficient)
-            combined = term if combined is None else combined + term
-        rows.append(combined)
-    return ops.stack(rows)
-
-
-def average_ratio(numerator, denominator, support, average, zero_division):
-    """Reduce per-class ratios `numerator / denominator` (last axis) as
-    scikit-learn does."""
-    if average == "micro":
-        return safe_divide(
-            ops.sum(numerator, axis=-1), ops.sum(denominator, axis=-1), zero_division
-        )
-    per_class = safe_divide(numerator, denominator, zero_division)
-    if average is None:
-        return per_class
-    if average == "binary":
-        return per_class[..., 1]
-    if average == "macro":
-        return ops.mean(per_class, axis=-1)
-    return safe_divide(
-        ops.sum(per_class * support, axis=-1), ops.sum(support), zero_division
-    )
-
-
-def agreement_terms(counts):
-    """What MCC and Cohen's kappa share, from `class_counts` of a square matrix:
-    observed agreement, chance agreement and the marginal variances, on proportions
-    so float32 never overflows.
-
-    Returns `(accuracy, chance, variance_true, variance_pred)` with
-    `chance = sum_k t_k p_k` and `variance = sum_k q_k (1 - q_k)` (equal to
-    `1 - sum_k q_k^2` since the `q_k` sum to 1, but it cannot cancel below 0).
-    """
-    total = counts[3, 0]
-    marginals = safe_divide(counts[1:3], total)  # predicted, actual proportions
-    accuracy = safe_divide(ops.sum(counts[0]), total)
-    chance = ops.sum(marginals[0] * marginals[1])
-    variances = ops.sum(marginals * (1.0 - marginals), axis=-1)
-    return accuracy, chance, variances[1], variances[0]
-
-
-def _mcc(terms):
-    """Multiclass MCC (Gorodkin's R_K), scikit-learn's formula, from
-    `agreement_terms`; 0 where undefined (scikit-learn's convention).
-
-        MCC = (acc - sum_k t_k p_k) / sqrt(sum_k t_k (1 - t_k) * sum_k p_k (1 - p_k))
-    """
-    accuracy, chance, variance_true, variance_pred = terms
-    return safe_divide(accuracy - chance, ops.sqrt(variance_true * variance_pred))
-
-
-def kappa_penalty(num_classes: int, weights: str):
-    """Disagreement weights |i - j| ("linear") or (i - j)^2 ("quadratic")."""
-    index = np.arange(num_classes, dtype="float32")
-    distance = np.abs(index[:, None] - index[None, :])
-    return distance if weights == "linear" else distance * distance
-
-
-def weighted_cohen_kappa(matrix, weights, zero_division=0.0):
-    """Linearly or quadratically weighted Cohen's kappa of a `(C, C)` matrix, as
-    scikit-learn defines it (the unweighted kappa comes from `agreement_terms`).
-
-    kappa = 1 - sum(W * O) / sum(W * E), with O the observed proportions, E the
-    outer product of the marginals, W = |i - j| or (i - j)^2.
-    """
-    penalty = kappa_penalty(matrix.shape[0], weights)
-    observed = safe_divide(matrix, ops.sum(matrix))
-    expected = ops.outer(ops.sum(observed, axis=1), ops.sum(observed, axis=0))
-    disagreement = safe_divide(
-        ops.sum(ops.multiply(penalty, observed)),
-        ops.sum(ops.multiply(penalty, expected)),
-        1.0 - zero_division,
-    )
-    return 1.0 - disagreement
-
-
-def balanced_accuracy(tp, actual, zero_division=0.0):
-    """Mean recall over the classes present in `y_true` (scikit-learn's)."""
-    present = ops.cast(ops.greater(actual, 0), "float32")
-    return safe_divide(
-        ops.sum(safe_divide(tp, actual)), ops.sum(present), zero_division
-    )
-
-
-def scores(
-    names,
-    matrix,
-    task: str,
-    average="macro",
-    zero_division: float = 0.0,
-    beta: float = 1.0,
-    kappa_weights=None,
-) -> dict:
-    """Scores named in `names` (from `SCORES`) from one confusion matrix.
-
-    `result()` runs every training step, eagerly on torch, where each op costs
-    microseconds: per-class counts are computed once, all ratio scores (precision,
-    recall, F-beta, specificity) come from one stacked division, and accuracy, MCC
-    and unweighted kappa from the same agreement terms.
-    """
-    counts = class_counts(matrix, task)
-    average = "binary" if task == "binary" else average
-    results = {}
-    ratios = [name for name in names if name in RATIO_SCORES]
-    if ratios:
-        terms = [ratio_terms(name, beta) for name in ratios]
-        values = average_ratio(
-            _combine([numerator for numerator, _ in terms], counts),
-            _combine([denominator for _, denominator in terms], counts),
-            counts[2],
-            average,
-            zero_division,
-        )
-        results.update({name: values[i] for i, name in enumerate(ratios)})
-    if "balanced_accuracy" in names:
-        results["balanced_accuracy"] = balanced_accuracy(
-            counts[0], counts[2], zero_division
-        )
-    if "accuracy" in names and task == "multilabel":
-        correct = _combine([(2, -1, -1, 1)], counts)  # tp + tn
-        results["accuracy"] = safe_divide(ops.sum(correct), ops.sum(counts[3]))
-    if {"accuracy", "mcc", "kappa"} & set(names).difference(results):
-        # Multilabel MCC pools the labels' 2x2 matrices into one (as torchmetrics);
-        # kappa is not defined for multilabel (rejected at construction).
-        if task == "multilabel":
-            counts = class_counts(ops.sum(matrix, axis=0), "binary")
-        terms = agreement_terms(counts)
-        accuracy, chance = terms[0], terms[1]
-        results.setdefault("accuracy", accuracy)
-        results["mcc"] = _mcc(terms)
-        if kappa_weights is None:
-            results["kappa"] = safe_divide(
-                accuracy - chance, 1.0 - chance, zero_division
-            )
-        elif "kappa" in names:
-            results["kappa"] = weighted_cohen_kappa(
-                matrix, kappa_weights, zero_division
-            )
-    return {name: results[name] for name in names}
-
-
-def score(name: str, matrix, task: str, **kwargs):
-    """One score from a confusion matrix (`name` is one of `SCORES`)."""
-    return scores((name,), matrix, task, **kwargs)[name]
-
-
-def normalize_matrix(matrix, normalize, task):
+def normalize_matrix(matrix, normalize):
     """Divide counts by row ("true"), column ("pred") or grand ("all") totals."""
     if normalize is None:
         return matrix
@@ -287,7 +123,14 @@ def normalize_matrix(matrix, normalize, task):
 
 
 class ConfusionStateMetric(ExtrasMetric):
-    """Base class: keeps exact confusion counts; subclasses define `result()`.
+    """Base class: keeps exact confusion state; subclasses define `result()`.
+
+    The state is what `state_layout()` asks for: "matrix" (the `(C, C)` counts;
+    multilabel always keeps one 2x2 matrix per label) or a tuple of per-class rows
+    from ("tp", "predicted", "actual"). Subclasses that override `state_layout`
+    set the attributes it reads before calling `super().__init__`, which builds
+    the state when `num_classes` is known. `statistics()` returns the per-class
+    `ClassStatistics` that the score registry reads.
 
     Args:
         num_classes: number of classes (labels, for multilabel). Required unless it
@@ -339,14 +182,23 @@ class ConfusionStateMetric(ExtrasMetric):
             "ignore_class", ignore_class, minimum=-(2**31), allow_none=True
         )
         self.counts = None
+        self.layout = "matrix" if task == "multilabel" else self.state_layout()
         if num_classes is not None:
             self._build_state(num_classes)
 
+    def state_layout(self):
+        """ "matrix", or the per-class rows the state keeps (binary, multiclass)."""
+        return "matrix"
+
     def _build_state(self, num_classes: int) -> None:
         self.num_classes = num_classes
-        self.counts = CompensatedSum(
-            self, "confusion", (state_size(self.task, num_classes),)
-        )
+        if self.layout == "matrix":
+            size = 4 * num_classes if self.task == "multilabel" else num_classes**2
+            self.counts = CompensatedSum(self, "confusion", (size,))
+        else:
+            self.counts = CompensatedSum(
+                self, "statistics", (len(self.layout), num_classes)
+            )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         y_pred = ops.convert_to_tensor(y_pred)
@@ -368,81 +220,47 @@ class ConfusionStateMetric(ExtrasMetric):
             from_logits=self.from_logits,
             ignore_class=self.ignore_class,
         )
-        self.counts.add(
-            confusion_counts(true_ids, pred_ids, weights, self.task, self.num_classes)
-        )
+        if self.layout == "matrix":
+            counts = confusion_counts(
+                true_ids, pred_ids, weights, self.task, self.num_classes
+            )
+        else:
+            counts = class_statistics(
+                true_ids, pred_ids, weights, self.layout, self.num_classes
+            )
+        self.counts.add(counts)
 
-    def confusion_matrix(self):
-        """The accumulated counts as `(C, C)` (multilabel: `(C, 2, 2)`), float32."""
+    def _check_built(self) -> None:
         if self.counts is None:
             raise ValueError(
                 f"{self.name}: no data seen yet and `num_classes` is unknown."
+            )
+
+    def statistics(self) -> ClassStatistics:
+        """The accumulated per-class statistics (float32 tensors)."""
+        self._check_built()
+        if self.layout == "matrix":
+            return matrix_statistics(self.confusion_matrix(), self.task)
+        rows = ops.unstack(self.counts.value(), axis=0)
+        return ClassStatistics(dict(zip(self.layout, rows, strict=True)), self.task)
+
+    def confusion_matrix(self):
+        """The accumulated counts as `(C, C)` (multilabel: `(C, 2, 2)`), float32.
+
+        Only a state that keeps the matrix has it (`ConfusionMatrix`, weighted
+        `CohenKappa`, multilabel); the per-class scores keep O(C) statistics.
+        """
+        self._check_built()
+        if self.layout != "matrix":
+            raise ValueError(
+                f"{self.name} keeps per-class statistics {self.layout}, not the "
+                "confusion matrix: use keras_extras.metrics.ConfusionMatrix."
             )
         return confusion_matrix(self.counts.value(), self.task, self.num_classes)
 
 
 def _check_zero_division(value) -> float:
     return check_number("zero_division", value, 0.0, 1.0)
-
-
-class _ScoreMetric(ConfusionStateMetric):
-    """A confusion-state metric reporting one score from `SCORES`."""
-
-    score_name = ""
-    uses_average = True
-    tasks = TASKS
-    config_fields = ("average", "zero_division")
-
-    def __init__(
-        self,
-        num_classes=None,
-        task="multiclass",
-        average="macro",
-        threshold=0.5,
-        from_logits=False,
-        ignore_class=None,
-        zero_division=0.0,
-        name=None,
-        dtype=None,
-    ):
-        super().__init__(
-            num_classes=num_classes,
-            task=task,
-            threshold=threshold,
-            from_logits=from_logits,
-            ignore_class=ignore_class,
-            name=name,
-            dtype=dtype,
-        )
-        if task not in self.tasks:
-            raise ValueError(
-                f"Invalid `task` for {type(self).__name__}: expected one of "
-                f"{self.tasks}. Received: task={task!r}"
-            )
-        if self.uses_average:
-            self.average = _check_average(average, task)
-        elif average not in ("macro", None):
-            raise ValueError(
-                f"`average` does not apply to {type(self).__name__}. "
-                f"Received: average={average!r}"
-            )
-        else:
-            self.average = None
-        self.zero_division = _check_zero_division(zero_division)
-
-    def _score_kwargs(self):
-        return {}
-
-    def result(self):
-        value = score(
-            self.score_name,
-            self.confusion_matrix(),
-            self.task,
-            average=self.average,
-            zero_division=self.zero_division,
-            **self._score_kwargs(),
-        )
-        return cast_to(value, self.dtype)
 
 
 def _check_average(average, task):
@@ -460,6 +278,89 @@ def _check_average(average, task):
             f"Received: average={average!r}"
         )
     return "binary" if task == "binary" else average
+
+
+class ScoreMetric(ConfusionStateMetric):
+    """Base class of the metrics that report one score of the registry.
+
+    A subclass names its score (`score`, a key of
+    `keras_extras.metrics.scores.SCORES`) and its `default_name`; the tasks it
+    accepts, whether `average` applies, the state it keeps and its monitor
+    direction all come from the registry entry. A score with options (`beta`,
+    `kappa_weights`) sets them as attributes before `super().__init__` and
+    returns them from `score_options()`.
+
+    Args:
+    {args}
+    Example:
+        >>> class Jaccard(ScoreMetric):  # the registry already has "jaccard"
+        ...     score = "jaccard"
+        ...     default_name = "jaccard"
+        >>> m = Jaccard(num_classes=3, average="micro")
+        >>> m.update_state(np.array([0, 1, 2, 2]), np.array([0, 2, 2, 2]))
+        >>> round(float(m.result()), 4)  # 3 / (3 + 1 + 1)
+        0.6
+    """
+
+    score = ""
+    default_name = ""
+    config_fields = ("average", "zero_division")
+
+    def __init__(
+        self,
+        num_classes: int | None = None,
+        task: str = "multiclass",
+        average: str | None = "macro",
+        threshold: float = 0.5,
+        from_logits: bool = False,
+        ignore_class: int | None = None,
+        zero_division: float = 0.0,
+        name: str | None = None,
+        dtype=None,
+    ):
+        definition = get_score(self.score)
+        if task not in definition.tasks:
+            raise ValueError(
+                f"Invalid `task` for {type(self).__name__}: expected one of "
+                f"{definition.tasks}. Received: task={task!r}"
+            )
+        if definition.averaged:
+            self.average = _check_average(average, task)
+        elif average not in ("macro", None):
+            raise ValueError(
+                f"`average` does not apply to {type(self).__name__}. "
+                f"Received: average={average!r}"
+            )
+        else:
+            self.average = None
+        self.zero_division = _check_zero_division(zero_division)
+        super().__init__(
+            num_classes=num_classes,
+            task=task,
+            threshold=threshold,
+            from_logits=from_logits,
+            ignore_class=ignore_class,
+            name=name or self.default_name or None,
+            dtype=dtype,
+        )
+        self.direction = self._direction = definition.direction
+
+    def score_options(self) -> dict[str, Any]:
+        """The options of the score (`beta`, `kappa_weights`); none by default."""
+        return {}
+
+    def state_layout(self):
+        return state_rows((self.score,), self.task, self.average, self.score_options())
+
+    def result(self):
+        value = compute_scores(
+            (self.score,),
+            self.statistics(),
+            average=self.average,
+            zero_division=self.zero_division,
+            options=self.score_options(),
+        )[self.score]
+        return cast_to(value, self.dtype)
 
 
 _ARGS = {
@@ -500,17 +401,20 @@ _INPUTS = """
 def _document(cls):
     """Fill the `{args}` line of a docstring with the shared argument entries."""
     names = [name for name in _ARGS if name not in ("average", "zero_division")]
-    if issubclass(cls, _ScoreMetric):
+    if issubclass(cls, ScoreMetric):
         names.append("zero_division")
-        if cls.uses_average:
+        if not cls.score or get_score(cls.score).averaged:
             names.insert(2, "average")
     entries = "".join(f"        {_ARGS[name]}\n" for name in names)
     cls.__doc__ = cls.__doc__.replace("    {args}\n", entries + _INPUTS)
     return cls
 
 
+ScoreMetric = _document(ScoreMetric)
+
+
 @_document
-class Precision(_ScoreMetric):
+class Precision(ScoreMetric):
     """Precision, per class and averaged: TP / (TP + FP).
 
     Micro averaging pools TP and FP over classes; macro is the unweighted mean of the
@@ -527,14 +431,12 @@ class Precision(_ScoreMetric):
         0.5556
     """
 
-    score_name = "precision"
-
-    def __init__(self, num_classes=None, name="precision", **kwargs):
-        super().__init__(num_classes=num_classes, name=name, **kwargs)
+    score = "precision"
+    default_name = "precision"
 
 
 @_document
-class Recall(_ScoreMetric):
+class Recall(ScoreMetric):
     """Recall (sensitivity, true positive rate): TP / (TP + FN).
 
     Averaging as in `Precision`. Matches `sklearn.metrics.recall_score`.
@@ -549,14 +451,12 @@ class Recall(_ScoreMetric):
         0.6667
     """
 
-    score_name = "recall"
-
-    def __init__(self, num_classes=None, name="recall", **kwargs):
-        super().__init__(num_classes=num_classes, name=name, **kwargs)
+    score = "recall"
+    default_name = "recall"
 
 
 @_document
-class Specificity(_ScoreMetric):
+class Specificity(ScoreMetric):
     """Specificity (true negative rate): TN / (TN + FP), one-vs-rest per class.
 
     Averaging as in `Precision` (weighted: by support, the count of true samples).
@@ -571,14 +471,12 @@ class Specificity(_ScoreMetric):
         0.5
     """
 
-    score_name = "specificity"
-
-    def __init__(self, num_classes=None, name="specificity", **kwargs):
-        super().__init__(num_classes=num_classes, name=name, **kwargs)
+    score = "specificity"
+    default_name = "specificity"
 
 
 @_document
-class FBetaScore(_ScoreMetric):
+class FBetaScore(ScoreMetric):
     """F-beta score: (1 + b^2) TP / ((1 + b^2) TP + b^2 FN + FP).
 
     The weighted harmonic mean of precision and recall, recall counting `beta` times
@@ -595,20 +493,20 @@ class FBetaScore(_ScoreMetric):
         0.75
     """
 
-    score_name = "fbeta"
-
-    def __init__(self, num_classes=None, beta=1.0, name="fbeta_score", **kwargs):
-        super().__init__(num_classes=num_classes, name=name, **kwargs)
-        self.beta = check_number("beta", beta, 0.0, None, low_inclusive=False)
-
+    score = "fbeta"
+    default_name = "fbeta_score"
     config_fields = ("beta",)
 
-    def _score_kwargs(self):
+    def __init__(self, num_classes=None, beta=1.0, **kwargs):
+        self.beta = check_number("beta", beta, 0.0, None, low_inclusive=False)
+        super().__init__(num_classes=num_classes, **kwargs)
+
+    def score_options(self):
         return {"beta": self.beta}
 
 
 @_document
-class F1Score(_ScoreMetric):
+class F1Score(ScoreMetric):
     """F1 score: 2 TP / (2 TP + FN + FP), the harmonic mean of precision and recall.
 
     Unlike Keras' `F1Score`, it accepts sparse labels and integer predictions, and
@@ -624,14 +522,33 @@ class F1Score(_ScoreMetric):
         0.6
     """
 
-    score_name = "f1"
-
-    def __init__(self, num_classes=None, name="f1_score", **kwargs):
-        super().__init__(num_classes=num_classes, name=name, **kwargs)
+    score = "f1"
+    default_name = "f1_score"
 
 
 @_document
-class BalancedAccuracy(_ScoreMetric):
+class JaccardIndex(ScoreMetric):
+    """Jaccard index (intersection over union): TP / (TP + FP + FN).
+
+    Per class, then averaged as in `Precision`; the segmentation IoU of a class is
+    its per-class value. Matches `sklearn.metrics.jaccard_score`.
+
+    Args:
+    {args}
+    Example:
+        >>> import numpy as np
+        >>> m = JaccardIndex(num_classes=3)
+        >>> m.update_state(np.array([0, 1, 2, 2]), np.array([0, 2, 2, 2]))
+        >>> round(float(m.result()), 4)  # (1 + 0 + 2/3) / 3
+        0.5556
+    """
+
+    score = "jaccard"
+    default_name = "jaccard_index"
+
+
+@_document
+class BalancedAccuracy(ScoreMetric):
     """Balanced accuracy: the mean recall over classes present in `y_true`.
 
         balanced_accuracy = (1 / |P|) sum_{c in P} TP_c / (TP_c + FN_c),
@@ -650,16 +567,12 @@ class BalancedAccuracy(_ScoreMetric):
         0.8333
     """
 
-    score_name = "balanced_accuracy"
-    uses_average = False
-    tasks = ("binary", "multiclass")
-
-    def __init__(self, num_classes=None, name="balanced_accuracy", **kwargs):
-        super().__init__(num_classes=num_classes, name=name, **kwargs)
+    score = "balanced_accuracy"
+    default_name = "balanced_accuracy"
 
 
 @_document
-class MatthewsCorrelation(_ScoreMetric):
+class MatthewsCorrelation(ScoreMetric):
     """Matthews correlation coefficient (multiclass: Gorodkin's R_K).
 
         MCC = (c s - sum_k p_k t_k) / sqrt((s^2 - sum_k p_k^2)(s^2 - sum_k t_k^2))
@@ -680,15 +593,12 @@ class MatthewsCorrelation(_ScoreMetric):
         0.5774
     """
 
-    score_name = "mcc"
-    uses_average = False
-
-    def __init__(self, num_classes=None, name="matthews_correlation", **kwargs):
-        super().__init__(num_classes=num_classes, name=name, **kwargs)
+    score = "mcc"
+    default_name = "matthews_correlation"
 
 
 @_document
-class CohenKappa(_ScoreMetric):
+class CohenKappa(ScoreMetric):
     """Cohen's kappa: agreement between labels and predictions beyond chance.
 
         kappa = 1 - sum_ij W_ij O_ij / sum_ij W_ij E_ij
@@ -709,17 +619,15 @@ class CohenKappa(_ScoreMetric):
         0.5556
     """
 
-    score_name = "kappa"
-    uses_average = False
-    tasks = ("binary", "multiclass")
-
-    def __init__(self, num_classes=None, weights=None, name="cohen_kappa", **kwargs):
-        super().__init__(num_classes=num_classes, name=name, **kwargs)
-        self.weights = check_one_of("weights", weights, KAPPA_WEIGHTS)
-
+    score = "kappa"
+    default_name = "cohen_kappa"
     config_fields = ("weights",)
 
-    def _score_kwargs(self):
+    def __init__(self, num_classes=None, weights=None, **kwargs):
+        self.weights = check_one_of("weights", weights, KAPPA_WEIGHTS)
+        super().__init__(num_classes=num_classes, **kwargs)
+
+    def score_options(self):
         return {"kappa_weights": self.weights}
 
 
@@ -750,11 +658,11 @@ class ConfusionMatrix(ConfusionStateMetric):
     def __init__(
         self, num_classes=None, normalize=None, name="confusion_matrix", **kwargs
     ):
-        super().__init__(num_classes=num_classes, name=name, **kwargs)
         self.normalize = check_one_of("normalize", normalize, NORMALIZATIONS)
+        super().__init__(num_classes=num_classes, name=name, **kwargs)
 
     def result(self):
-        matrix = normalize_matrix(self.confusion_matrix(), self.normalize, self.task)
+        matrix = normalize_matrix(self.confusion_matrix(), self.normalize)
         return cast_to(matrix, self.dtype)
 
 
@@ -800,22 +708,13 @@ class ClassificationMetrics(ConfusionStateMetric):
         name="classification_metrics",
         **kwargs,
     ):
-        super().__init__(num_classes=num_classes, task=task, name=name, **kwargs)
+        check_one_of("task", task, TASKS)
         if isinstance(metrics, str) or not metrics:
             raise ValueError(
                 "Invalid `metrics`: expected a non-empty list of names from "
-                f"{SCORES}. Received: metrics={metrics!r}"
+                f"{tuple(SCORES)}. Received: metrics={metrics!r}"
             )
-        self.score_names = tuple(check_one_of("metrics", m, SCORES) for m in metrics)
-        if len(set(self.score_names)) != len(self.score_names):
-            raise ValueError(f"Invalid `metrics`: duplicates in {metrics!r}")
-        if task == "multilabel":
-            for unsupported in ("balanced_accuracy", "kappa"):
-                if unsupported in self.score_names:
-                    raise ValueError(
-                        f"Invalid `metrics`: {unsupported!r} is not defined for "
-                        "task='multilabel'."
-                    )
+        self.score_names = check_scores(metrics, task)
         self.average = _check_average(average, task)
         self.beta = check_number("beta", beta, 0.0, None, low_inclusive=False)
         self.kappa_weights = check_one_of("kappa_weights", kappa_weights, KAPPA_WEIGHTS)
@@ -823,16 +722,23 @@ class ClassificationMetrics(ConfusionStateMetric):
             raise TypeError(f"Invalid `prefix`: expected a str. Received: {prefix!r}")
         self.prefix = prefix
         self.zero_division = _check_zero_division(zero_division)
+        super().__init__(num_classes=num_classes, task=task, name=name, **kwargs)
+
+    def score_options(self) -> dict[str, Any]:
+        return {"beta": self.beta, "kappa_weights": self.kappa_weights}
+
+    def state_layout(self):
+        return state_rows(
+            self.score_names, self.task, self.average, self.score_options()
+        )
 
     def result(self):
-        values = scores(
+        values = compute_scores(
             self.score_names,
-            self.confusion_matrix(),
-            self.task,
+            self.statistics(),
             average=self.average,
             zero_division=self.zero_division,
-            beta=self.beta,
-            kappa_weights=self.kappa_weights,
+            options=self.score_options(),
         )
         return {
             f"{self.prefix}{name}": cast_to(value, self.dtype)

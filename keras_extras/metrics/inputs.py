@@ -101,12 +101,19 @@ def class_ids(scores):
     kernel and the three ops cost 2 to 3 times more. A NaN row gives some id in
     range (the last class on XLA); callers mask NaN rows.
     """
+    return _ids_and_max(scores)[0]
+
+
+def _ids_and_max(scores):
+    """`(class_ids(scores), row maximum)`; the maximum is NaN for a NaN row."""
+    row_max = ops.max(scores, axis=-1, keepdims=True)
     if keras.backend.backend() == "torch":
-        return cast_to(ops.argmax(scores, axis=-1), "int32")
+        return cast_to(ops.argmax(scores, axis=-1), "int32"), row_max[..., 0]
     num_classes = scores.shape[-1]
-    is_max = ops.equal(scores, ops.max(scores, axis=-1, keepdims=True))
+    is_max = scores == row_max
     index = ops.arange(num_classes, dtype="int32")
-    return ops.min(ops.where(is_max, index, num_classes - 1), axis=-1)
+    ids = ops.min(ops.where(is_max, index, num_classes - 1), axis=-1)
+    return ids, row_max[..., 0]
 
 
 def _as_ids(x):
@@ -116,7 +123,8 @@ def _as_ids(x):
 
 
 def _in_range(ids, num_classes: int):
-    return ops.logical_and(ops.greater_equal(ids, 0), ops.less(ids, num_classes))
+    # Operators, not keras.ops: this runs every step (see accumulators.two_sum).
+    return (ids >= 0) & (ids < num_classes)
 
 
 def infer_num_classes(y_pred, task: str) -> int | None:
@@ -193,7 +201,7 @@ def _flat(x):
 
 
 def _and(mask, other):
-    return other if mask is None else ops.logical_and(mask, other)
+    return other if mask is None else mask & other
 
 
 def _countable(mask, sample_weight, sample_shape):
@@ -216,10 +224,9 @@ def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class):
     )
     if scores:
         sample_shape = pred_shape[:-1]
-        # arg-max ids are always in range; a NaN score makes the row sum NaN.
-        row_sum = ops.sum(y_pred, axis=-1)
-        countable = ops.equal(row_sum, row_sum)
-        pred_ids = class_ids(y_pred)
+        # arg-max ids are always in range; a NaN score makes the row maximum NaN.
+        pred_ids, row_max = _ids_and_max(y_pred)
+        countable = row_max == row_max
     elif len(pred_shape) >= 1 and (
         not _is_floating(y_pred) or len(pred_shape) == 1 or pred_shape[-1] == 1
     ):

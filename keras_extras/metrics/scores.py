@@ -1,0 +1,416 @@
+"""The score registry: every confusion-derived score, defined once.
+
+A score is a formula over per-class statistics of a confusion state:
+
+    tp         weighted count of samples of class c predicted as c
+    predicted  weighted count of samples predicted as c    (tp + fp)
+    actual     weighted count of samples of class c        (tp + fn, the support)
+    total      weighted count of all samples (multilabel: of that label)
+
+Precision, recall, F-beta, specificity, Jaccard, accuracy, balanced accuracy,
+multiclass MCC (Gorodkin's formula) and unweighted Cohen's kappa need nothing else,
+so a metric keeps O(C) numbers; only `ConfusionMatrix` and linearly or
+quadratically weighted kappa need the C x C matrix.
+
+Each `Score` in `SCORES` says which tasks it supports, which statistics it reads
+(derived from its formula), whether `average` applies, and its monitor direction.
+The metric classes in `confusion.py`, `ClassificationMetrics` and the
+`ClassificationReport` callback all read their scores from here, so adding a score
+is one `register_score(Score(...))` and one thin `ScoreMetric` subclass.
+
+Conventions (scikit-learn's): a ratio whose denominator is 0 takes the value
+`zero_division`; "macro" averages over all classes; "weighted" weighs each class by
+its support; multilabel MCC pools the labels' 2x2 matrices into one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+from keras import ops
+
+from keras_extras.metrics.base import safe_divide
+from keras_extras.metrics.inputs import TASKS
+
+STATISTICS = ("tp", "predicted", "actual", "total")
+# The rows a binary or multiclass state may keep (its total is their sum).
+CLASS_ROWS = ("tp", "predicted", "actual")
+AVERAGES = ("binary", "micro", "macro", "weighted", None)
+KAPPA_WEIGHTS = (None, "linear", "quadratic")
+
+# Coefficients over (tp, predicted, actual, total): a row of a ratio's terms.
+Terms = tuple[float, float, float, float]
+
+
+class ClassStatistics:
+    """Per-class `tp`, `predicted`, `actual` and `total` of a confusion state.
+
+    Rows are `(..., C)` tensors; `total` is a scalar for binary and multiclass (the
+    sum of either marginal) and a per-label row for multilabel. Values that scores
+    share (the agreement terms of MCC and kappa) are computed once and cached.
+
+    Args:
+        rows: mapping from statistic name to its per-class tensor; binary and
+            multiclass need "tp" and "predicted" or "actual", multilabel all four.
+        task: "binary", "multiclass" or "multilabel".
+        matrix: the `(C, C)` confusion matrix, when the state keeps it.
+    """
+
+    def __init__(self, rows: Mapping[str, Any], task: str, matrix=None):
+        self.rows = dict(rows)
+        self.task = task
+        self.matrix = matrix
+        self.cache: dict[str, Any] = {}
+
+    @classmethod
+    def from_matrix(cls, matrix, task: str = "multiclass") -> ClassStatistics:
+        """Statistics of a `(C, C)` matrix (rows true, columns predicted)."""
+        rows = {
+            "tp": ops.diagonal(matrix),
+            "predicted": ops.sum(matrix, axis=0),
+            "actual": ops.sum(matrix, axis=1),
+        }
+        return cls(rows, task, matrix=matrix)
+
+    def __getattr__(self, name: str):
+        if name not in STATISTICS:
+            raise AttributeError(name)
+        if name not in self.rows:
+            if name != "total":
+                raise ValueError(
+                    f"This confusion state does not keep {name!r} (it keeps "
+                    f"{tuple(self.rows)})."
+                )
+            marginal = self.rows.get("actual", self.rows.get("predicted"))
+            self.rows["total"] = ops.sum(marginal, axis=-1)
+        return self.rows[name]
+
+    def row(self, index: int):
+        """Statistic number `index` of `STATISTICS`."""
+        return getattr(self, STATISTICS[index])
+
+
+@dataclasses.dataclass(frozen=True)
+class Score:
+    """The definition of one confusion-derived score.
+
+    Args:
+        name: the key in `SCORES` and in `ClassificationMetrics(metrics=...)`.
+        formula: the definition, for documentation.
+        tasks: the tasks it is defined for.
+        terms: for a per-class ratio, a function of the options returning the
+            coefficients of its numerator and its denominator over
+            `(tp, predicted, actual, total)`; ratios are averaged with `average`,
+            and all of a metric's ratios share one division.
+        compute: for any other score, `compute(statistics, zero_division,
+            options)` returning a scalar tensor from `ClassStatistics`.
+        statistics: the per-class rows `compute` reads (binary and multiclass).
+        needs_matrix: a function of the options, true when the score needs the
+            full confusion matrix (weighted kappa).
+        options: names of the options it reads ("beta", "kappa_weights").
+        direction: "up" when higher is better.
+    """
+
+    name: str
+    formula: str
+    tasks: tuple[str, ...] = TASKS
+    terms: Callable[[Mapping[str, Any]], tuple[Terms, Terms]] | None = None
+    compute: Callable[..., Any] | None = None
+    statistics: tuple[str, ...] = ()
+    needs_matrix: Callable[[Mapping[str, Any]], bool] = lambda options: False
+    options: tuple[str, ...] = ()
+    direction: str = "up"
+
+    @property
+    def averaged(self) -> bool:
+        """Whether the score is per class and takes `average`."""
+        return self.terms is not None
+
+    def rows(self, average, options: Mapping[str, Any]) -> set[str]:
+        """The statistics a binary or multiclass state must keep for it."""
+        if self.terms is None:
+            rows = set(self.statistics)
+        else:
+            numerator, denominator = self.terms(options)
+            rows = {
+                STATISTICS[index]
+                for index in range(4)
+                if numerator[index] or denominator[index]
+            }
+        if self.averaged and average == "weighted":
+            rows.add("actual")
+        if "total" in rows:
+            rows.discard("total")
+            if not rows & {"predicted", "actual"}:
+                rows.add("actual")
+        return rows
+
+
+SCORES: dict[str, Score] = {}
+
+
+def register_score(score: Score) -> Score:
+    """Add `score` to `SCORES` (its name must be new); returns it."""
+    if not isinstance(score, Score):
+        raise TypeError(f"Expected a Score. Received: {score!r}")
+    if score.name in SCORES:
+        raise ValueError(f"A score named {score.name!r} is already registered.")
+    if (score.terms is None) == (score.compute is None):
+        raise ValueError(
+            f"Score {score.name!r} needs exactly one of `terms` (a per-class "
+            "ratio) and `compute`."
+        )
+    SCORES[score.name] = score
+    return score
+
+
+def get_score(name: str) -> Score:
+    """The registered `Score` named `name`; a `ValueError` lists the others."""
+    if name not in SCORES:
+        raise ValueError(
+            f"Unknown score {name!r}: expected one of {tuple(SCORES)}. "
+            f"Received: {name!r}"
+        )
+    return SCORES[name]
+
+
+def check_scores(names: Iterable[str], task: str, argument: str = "metrics"):
+    """Validate score names for a task; return them as a tuple."""
+    names = tuple(names)
+    for name in names:
+        if name not in SCORES:
+            raise ValueError(
+                f"Invalid `{argument}`: expected names from {tuple(SCORES)}. "
+                f"Received: {argument}={list(names)!r} (unknown: {name!r})"
+            )
+        if task not in SCORES[name].tasks:
+            raise ValueError(
+                f"Invalid `{argument}`: {name!r} is not defined for task={task!r} "
+                f"(its tasks: {SCORES[name].tasks})."
+            )
+    if len(set(names)) != len(names):
+        raise ValueError(f"Invalid `{argument}`: duplicates in {list(names)!r}")
+    return names
+
+
+def state_rows(names, task: str, average, options: Mapping[str, Any]):
+    """What a state must keep for `names`: "matrix", or per-class rows in order."""
+    if task == "multilabel":
+        return STATISTICS
+    if any(SCORES[name].needs_matrix(options) for name in names):
+        return "matrix"
+    rows: set[str] = set()
+    for name in names:
+        rows |= SCORES[name].rows(average, options)
+    return tuple(row for row in CLASS_ROWS if row in rows)
+
+
+# ---------------------------------------------------------------- arithmetic
+
+
+def _combine(coefficients, statistics: ClassStatistics):
+    """Each row of `coefficients` dotted with the statistics, term by term: zero
+    and unit coefficients cost no op, and float32 stays exact (a GPU matrix product
+    may round its inputs to TF32)."""
+    rows = []
+    for row in coefficients:
+        combined = None
+        for index, coefficient in enumerate(row):
+            if coefficient == 0:
+                continue
+            term = statistics.row(index)
+            # Operators, not keras.ops: result() runs every step (see two_sum).
+            if coefficient == -1:
+                combined = -term if combined is None else combined - term
+                continue
+            if coefficient != 1:
+                term = term * float(coefficient)
+            combined = term if combined is None else combined + term
+        rows.append(combined)
+    return rows[0] if len(rows) == 1 else ops.stack(rows)
+
+
+def average_ratio(numerator, denominator, support, average, zero_division):
+    """Reduce per-class ratios `numerator / denominator` (last axis) as
+    scikit-learn does."""
+    if average == "micro":
+        return safe_divide(
+            ops.sum(numerator, axis=-1), ops.sum(denominator, axis=-1), zero_division
+        )
+    per_class = safe_divide(numerator, denominator, zero_division)
+    if average is None:
+        return per_class
+    if average == "binary":
+        return per_class[..., 1]
+    if average == "macro":
+        return ops.mean(per_class, axis=-1)
+    return safe_divide(
+        ops.sum(ops.multiply(per_class, support), axis=-1),
+        ops.sum(support, axis=-1),
+        zero_division,
+    )
+
+
+def _pooled_binary(statistics: ClassStatistics) -> ClassStatistics:
+    """Multilabel statistics pooled into one binary problem (negative, positive)."""
+    sums = ops.sum(
+        ops.stack([getattr(statistics, name) for name in STATISTICS]), axis=-1
+    )
+    tp, predicted, actual, total = (sums[index] for index in range(4))
+    negatives = total - predicted - actual + tp
+    rows = {
+        "tp": ops.stack([negatives, tp]),
+        "predicted": ops.stack([total - predicted, predicted]),
+        "actual": ops.stack([total - actual, actual]),
+    }
+    return ClassStatistics(rows, "binary")
+
+
+def agreement_terms(statistics: ClassStatistics):
+    """What accuracy, MCC and Cohen's kappa share: observed agreement, chance
+    agreement and the marginal variances, on proportions so float32 never
+    overflows. Cached on `statistics`.
+
+    Returns `(accuracy, chance, variance_true, variance_pred)` with
+    `chance = sum_k t_k p_k` and `variance = sum_k q_k (1 - q_k)` (equal to
+    `1 - sum_k q_k^2` since the `q_k` sum to 1, but it cannot cancel below 0).
+    Multilabel pools the labels' 2x2 matrices first.
+    """
+    if "agreement" not in statistics.cache:
+        pooled = statistics
+        if statistics.task == "multilabel":
+            pooled = _pooled_binary(statistics)
+        total = pooled.total
+        marginals = safe_divide(
+            ops.stack([pooled.predicted, pooled.actual]), total
+        )  # (2, C)
+        accuracy = safe_divide(ops.sum(pooled.tp), total)
+        chance = ops.sum(ops.prod(marginals, axis=0))
+        variances = ops.sum(marginals * (1.0 - marginals), axis=-1)
+        statistics.cache["agreement"] = (accuracy, chance, variances[1], variances[0])
+    return statistics.cache["agreement"]
+
+
+def _accuracy(statistics, zero_division, options):
+    if statistics.task == "multilabel":
+        correct = ops.subtract(
+            ops.add(ops.multiply(statistics.tp, 2.0), statistics.total),
+            ops.add(statistics.predicted, statistics.actual),
+        )
+        return safe_divide(ops.sum(correct), ops.sum(statistics.total))
+    if "agreement" in statistics.cache:
+        return statistics.cache["agreement"][0]
+    return safe_divide(ops.sum(statistics.tp), statistics.total)
+
+
+def _balanced_accuracy(statistics, zero_division, options):
+    """Mean recall over the classes present in `y_true` (scikit-learn's)."""
+    actual = statistics.actual
+    present = ops.cast(ops.greater(actual, 0), "float32")
+    return safe_divide(
+        ops.sum(safe_divide(statistics.tp, actual)), ops.sum(present), zero_division
+    )
+
+
+def _mcc(statistics, zero_division, options):
+    """Multiclass MCC (Gorodkin's R_K), 0 where undefined (scikit-learn's)."""
+    accuracy, chance, variance_true, variance_pred = agreement_terms(statistics)
+    return safe_divide(accuracy - chance, ops.sqrt(variance_true * variance_pred))
+
+
+def kappa_penalty(num_classes: int, weights: str) -> np.ndarray:
+    """Disagreement weights |i - j| ("linear") or (i - j)^2 ("quadratic")."""
+    index = np.arange(num_classes, dtype="float32")
+    distance = np.abs(index[:, None] - index[None, :])
+    return distance if weights == "linear" else distance * distance
+
+
+def _kappa(statistics, zero_division, options):
+    weights = options.get("kappa_weights")
+    if weights is None:
+        accuracy, chance, _, _ = agreement_terms(statistics)
+        return safe_divide(accuracy - chance, 1.0 - chance, zero_division)
+    matrix = statistics.matrix
+    penalty = kappa_penalty(matrix.shape[0], weights)
+    observed = safe_divide(matrix, ops.sum(matrix))
+    expected = ops.outer(ops.sum(observed, axis=1), ops.sum(observed, axis=0))
+    disagreement = safe_divide(
+        ops.sum(ops.multiply(penalty, observed)),
+        ops.sum(ops.multiply(penalty, expected)),
+        1.0 - zero_division,
+    )
+    return 1.0 - disagreement
+
+
+def _fbeta_terms(options):
+    beta2 = float(options.get("beta", 1.0)) ** 2
+    # (1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp) = ... / (predicted + b^2 actual)
+    return (1 + beta2, 0, 0, 0), (0, 1, beta2, 0)
+
+
+for _score in (
+    Score("accuracy", "sum_c tp_c / total (multilabel: (tp + tn) / total)",
+          compute=_accuracy, statistics=("tp", "total")),
+    Score("precision", "tp / (tp + fp)",
+          terms=lambda options: ((1, 0, 0, 0), (0, 1, 0, 0))),
+    Score("recall", "tp / (tp + fn)",
+          terms=lambda options: ((1, 0, 0, 0), (0, 0, 1, 0))),
+    Score("f1", "2 tp / (2 tp + fp + fn)",
+          terms=lambda options: ((2, 0, 0, 0), (0, 1, 1, 0))),
+    Score("fbeta", "(1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp)",
+          terms=_fbeta_terms, options=("beta",)),
+    Score("specificity", "tn / (tn + fp)",
+          terms=lambda options: ((1, -1, -1, 1), (0, 0, -1, 1))),
+    Score("jaccard", "tp / (tp + fp + fn)",
+          terms=lambda options: ((1, 0, 0, 0), (-1, 1, 1, 0))),
+    Score("balanced_accuracy", "mean recall over the classes present",
+          tasks=("binary", "multiclass"), compute=_balanced_accuracy,
+          statistics=("tp", "actual")),
+    Score("mcc", "(acc - sum_k t_k p_k) / sqrt(var_t var_p), on proportions",
+          compute=_mcc, statistics=CLASS_ROWS),
+    Score("kappa", "1 - sum W O / sum W E",
+          tasks=("binary", "multiclass"), compute=_kappa, statistics=CLASS_ROWS,
+          needs_matrix=lambda options: options.get("kappa_weights") is not None,
+          options=("kappa_weights",)),
+):  # fmt: skip
+    register_score(_score)
+
+
+def compute_scores(
+    names,
+    statistics: ClassStatistics,
+    average="macro",
+    zero_division: float = 0.0,
+    options: Mapping[str, Any] | None = None,
+) -> dict:
+    """Scores named in `names` (keys of `SCORES`) from one set of statistics.
+
+    `result()` runs every training step, eagerly on torch, where each op costs
+    microseconds: all ratio scores share one stacked division, and accuracy, MCC
+    and unweighted kappa share their agreement terms.
+    """
+    options = options or {}
+    if statistics.task == "binary":
+        average = "binary"
+    results = {}
+    ratios = [name for name in names if SCORES[name].terms is not None]
+    if ratios:
+        terms = [SCORES[name].terms(options) for name in ratios]
+        values = average_ratio(
+            _combine([numerator for numerator, _ in terms], statistics),
+            _combine([denominator for _, denominator in terms], statistics),
+            statistics.actual if average == "weighted" else None,
+            average,
+            zero_division,
+        )
+        if len(ratios) == 1:
+            results[ratios[0]] = values
+        else:
+            results.update({name: values[i] for i, name in enumerate(ratios)})
+    for name in names:
+        if name not in results:
+            results[name] = SCORES[name].compute(statistics, zero_division, options)
+    return {name: results[name] for name in names}
