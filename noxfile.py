@@ -5,7 +5,7 @@
     nox -s iris                           # the Iris job on every backend
     nox -s lint                           # ruff check + format check
     nox -s docs                           # the documentation site, --strict
-    nox -s bench                          # metric overhead on every backend
+    nox -s bench                          # metric overhead, cost against classes
     nox -s "bench(backend='torch')" -- --quick
 
 Which framework build gets installed comes from environment variables, so a machine
@@ -74,7 +74,8 @@ def iris(session: nox.Session, backend: str) -> None:
 @nox.session
 @nox.parametrize("backend", BACKENDS)
 def bench(session: nox.Session, backend: str) -> None:
-    """Metric overhead per training step, then the combined table and chart."""
+    """Metric overhead per training step and cost against the number of classes,
+    then the combined tables and charts."""
     install_backend(session, backend, "plot", "examples")
     if backend == "torch":
         session.install("torchmetrics")
@@ -82,6 +83,8 @@ def bench(session: nox.Session, backend: str) -> None:
         "python", "-m", "benchmarks.overhead", "--backend", backend, *session.posargs
     )
     session.run("python", "-m", "benchmarks.report")
+    session.run("python", "-m", "benchmarks.classes", "--backend", backend)
+    session.run("python", "-m", "benchmarks.classes", "--report")
 
 
 @nox.session

@@ -31,13 +31,16 @@ __all__ = [
 def safe_divide(numerator, denominator, zero_division: float = 0.0):
     """`numerator / denominator`, with `zero_division` where the denominator is 0.
 
-    `zero_division` is a Python number (an argument, never a tensor), so the common
-    case 0 costs a single op: metric `result()` runs every training step.
+    `zero_division` is a Python number (an argument, never a tensor). `result()`
+    runs every training step, so this is three ops (compare, divide, select; the
+    quotient of the zero denominators is computed and dropped), written with
+    operators on tensors (see `accumulators.two_sum`).
     """
-    quotient = ops.divide_no_nan(numerator, denominator)
-    if zero_division == 0:
-        return quotient
-    return ops.where(ops.equal(denominator, 0), zero_division, quotient)
+    if not ops.is_tensor(denominator):
+        denominator = ops.convert_to_tensor(denominator, "float32")
+    if not ops.is_tensor(numerator):
+        numerator = ops.convert_to_tensor(numerator, denominator.dtype)
+    return ops.where(denominator == 0, zero_division, numerator / denominator)
 
 
 class ExtrasMetric(keras.metrics.Metric):
