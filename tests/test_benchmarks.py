@@ -57,3 +57,42 @@ def test_report_table(tmp_path):
     assert "| extras_f1 | 1.300 (×1.30) | 72 | 10.0 |" in text
     assert "misses target" in text
     assert "test cpu, 2 cores" in text
+
+
+def test_classes_report_and_memory_guard(tmp_path):
+    from benchmarks import classes
+
+    machine = {
+        "backend": "torch",
+        "cpu": "test cpu",
+        "cores": 2,
+        "device": "cpu",
+        "date": "2026-11-30",
+        "versions": {"keras": "3", "torch": "2"},
+    }
+    row = {"ms": 0.5, "min_ms": 0.4, "state_bytes": 240, "ratio_to_keras_f1": 0.5}
+    keras_row = {**row, "ms": 1.0, "state_bytes": 160, "ratio_to_keras_f1": 1.0}
+    data = {
+        "machine": machine,
+        "batch": 256,
+        "repeats": 5,
+        "quick": False,
+        "ops_before": {"f1": [26, 25], "classification_8": [26, 111]},
+        "ops_after": {"f1": [31, 9], "classification_8": [31, 69]},
+        "eager": {
+            "10": {
+                "keras_f1": keras_row,
+                "extras_f1": row,
+                "extras_confusion_matrix": {"skipped": "state 18.6 GiB > budget"},
+            }
+        },
+        "fit": {},
+    }
+    (tmp_path / "classes-torch.json").write_text(json.dumps(data))
+    text = classes.report(tmp_path)
+    assert "| extras_f1 | ×0.50 |" in text
+    assert "| extras_confusion_matrix | skipped (C×C memory) |" in text
+    assert "| f1 | (26, 25) | (31, 9) |" in text
+    # A C x C state at 50,000 classes needs 20 GB: more than the guard allows here.
+    assert classes.expected_bytes("extras_confusion_matrix", None, 50_000) == 2e10
+    assert classes.expected_bytes("extras_f1", 24, 50_000) == 1_200_000
