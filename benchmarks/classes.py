@@ -36,20 +36,12 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.overhead import SCORES8
+
 RESULTS = Path(__file__).parent / "results"
 CHART = Path(__file__).parent.parent / "docs" / "images" / "classes.png"
 CLASSES = (10, 100, 1000, 4000, 16000, 50000)
 BATCH = 256
-SCORES8 = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "specificity",
-    "balanced_accuracy",
-    "mcc",
-    "kappa",
-)
 # Ops per step of keras-extras 0.1 (commit d6c272c, C x C state), counted by
 # `count_ops` below at C = 10 with that commit's package on the path.
 OPS_BEFORE = {

@@ -7,22 +7,12 @@ import keras
 import numpy as np
 import pytest
 from helpers import compile_function, run_eager, to_numpy
+from metric_suite import SCORES as SCORES8
 from sklearn import metrics as skm
 
 import keras_extras.metrics as kem
 from keras_extras import authoring
 from keras_extras.metrics import scores
-
-SCORES8 = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "specificity",
-    "balanced_accuracy",
-    "mcc",
-    "kappa",
-)
 
 
 def _state_numbers(metric):
