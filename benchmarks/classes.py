@@ -112,7 +112,7 @@ def state_bytes(metric) -> int:
     return sum(int(t.numel() * t.element_size()) for t in metric.metric_state.values())
 
 
-def expected_bytes(name, per_class, num_classes) -> int:
+def expected_bytes(per_class, num_classes) -> int:
     return (
         8 * num_classes * num_classes if per_class is None else per_class * num_classes
     )
@@ -149,7 +149,7 @@ def time_metrics(backend, num_classes, repeats, quick):
     for name, (factory, per_class) in metric_factories(backend).items():
         if quick and name not in ("keras_f1", "extras_f1", "extras_classification_8"):
             continue
-        need = expected_bytes(name, per_class, num_classes)
+        need = expected_bytes(per_class, num_classes)
         if need > budget:
             rows[name] = {"skipped": f"needs {need / 2**30:.1f} GiB > budget"}
             continue

@@ -423,9 +423,25 @@ def test_num_classes_read_from_predictions():
     assert got == pytest.approx(1.0)
 
 
-def test_counts_exact_beyond_float32():
+@pytest.mark.parametrize(
+    "make,expected",
+    [
+        # the C x C matrix: rows true, columns predicted
+        (
+            lambda: ConfusionMatrix(num_classes=2),
+            [[2.0**40 + 3, 0.0], [2.0**38 + 3, 3.0]],
+        ),
+        # the per-class state of Recall: rows tp and actual
+        (
+            lambda: Recall(num_classes=2),
+            [[2.0**40 + 3, 3.0], [2.0**40 + 3, 2.0**38 + 6]],
+        ),
+    ],
+    ids=["matrix", "per_class"],
+)
+def test_counts_exact_beyond_float32(make, expected):
     """2**40 samples (as weights), then single ones: every one is counted."""
-    metric = ConfusionMatrix(num_classes=2)
+    metric = make()
     metric.update_state(
         np.array([0, 1]),
         np.array([0, 0]),
@@ -433,10 +449,7 @@ def test_counts_exact_beyond_float32():
     )
     for _ in range(3):
         metric.update_state(np.array([0, 1, 1]), np.array([0, 1, 0]))
-    np.testing.assert_array_equal(
-        metric.counts.numpy().reshape(2, 2),
-        [[2.0**40 + 3, 0.0], [2.0**38 + 3, 3.0]],
-    )
+    np.testing.assert_array_equal(metric.counts.numpy().reshape(2, 2), expected)
     assert np.float32(2.0**40) + np.float32(3.0) == np.float32(2.0**40)
 
 

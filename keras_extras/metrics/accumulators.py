@@ -63,7 +63,7 @@ def weighted_bincount(ids, weights, length: int):
     trace `ops.bincount`, whose output length depends on the values). On torch,
     `ops.segment_sum` goes through `scatter_reduce` with extra copies and
     `ops.bincount` is 3 to 5 times faster (benchmarks/confusion_counts.py), and
-    `ops.scatter` loops in Python per index: this is the one backend branch.
+    `ops.scatter` loops in Python per index: the one backend branch of the state.
     """
     if keras.backend.backend() == "torch":
         return ops.bincount(ids, weights=weights, minlength=length)

@@ -101,19 +101,6 @@ def confusion_matrix(flat_counts, task: str, num_classes: int):
     return ops.reshape(flat_counts, (num_classes, num_classes))
 
 
-def matrix_statistics(matrix, task: str) -> ClassStatistics:
-    """`ClassStatistics` of a `(C, C)` matrix, or of `(C, 2, 2)` multilabel ones."""
-    if task != "multilabel":
-        return ClassStatistics.from_matrix(matrix, task)
-    rows = {
-        "tp": matrix[:, 1, 1],
-        "predicted": ops.sum(matrix[:, :, 1], axis=1),
-        "actual": ops.sum(matrix[:, 1, :], axis=1),
-        "total": ops.sum(matrix, axis=(1, 2)),
-    }
-    return ClassStatistics(rows, task, matrix=matrix)
-
-
 def normalize_matrix(matrix, normalize):
     """Divide counts by row ("true"), column ("pred") or grand ("all") totals."""
     if normalize is None:
@@ -182,7 +169,7 @@ class ConfusionStateMetric(ExtrasMetric):
             "ignore_class", ignore_class, minimum=-(2**31), allow_none=True
         )
         self.counts = None
-        self.layout = "matrix" if task == "multilabel" else self.state_layout()
+        self.layout = self.state_layout()
         if num_classes is not None:
             self._build_state(num_classes)
 
@@ -240,7 +227,7 @@ class ConfusionStateMetric(ExtrasMetric):
         """The accumulated per-class statistics (float32 tensors)."""
         self._check_built()
         if self.layout == "matrix":
-            return matrix_statistics(self.confusion_matrix(), self.task)
+            return ClassStatistics.from_matrix(self.confusion_matrix(), self.task)
         rows = ops.unstack(self.counts.value(), axis=0)
         return ClassStatistics(dict(zip(self.layout, rows, strict=True)), self.task)
 
@@ -334,6 +321,7 @@ class ScoreMetric(ConfusionStateMetric):
         else:
             self.average = None
         self.zero_division = _check_zero_division(zero_division)
+        self.direction = definition.direction  # read by ExtrasMetric.__init__
         super().__init__(
             num_classes=num_classes,
             task=task,
@@ -343,7 +331,6 @@ class ScoreMetric(ConfusionStateMetric):
             name=name or self.default_name or None,
             dtype=dtype,
         )
-        self.direction = self._direction = definition.direction
 
     def score_options(self) -> dict[str, Any]:
         """The options of the score (`beta`, `kappa_weights`); none by default."""

@@ -95,24 +95,28 @@ def class_probabilities(y_pred, from_logits: bool):
 def class_ids(scores):
     """Index of the largest score along the last axis (the first, on ties), int32.
 
-    XLA on CPU lowers `argmax` to a slow two-operand reduction: a max, a compare
-    and a min over the class indices run 1.2 to 1.7 times faster under JAX and
-    TensorFlow (benchmarks/argmax.py), while on eager torch `argmax` is one
-    kernel and the three ops cost 2 to 3 times more. A NaN row gives some id in
-    range (the last class on XLA); callers mask NaN rows.
+    A NaN row gives some id in range (the last class on XLA); callers mask NaN
+    rows.
     """
     return _ids_and_max(scores)[0]
 
 
 def _ids_and_max(scores):
-    """`(class_ids(scores), row maximum)`; the maximum is NaN for a NaN row."""
+    """`(class_ids(scores), row maximum)`; the maximum is NaN for a NaN row.
+
+    The one backend branch of input formatting, measured by benchmarks/argmax.py:
+    XLA on CPU lowers `argmax` to a slow two-operand reduction, and a max, a
+    compare and a min over the class indices run 1.2 to 1.7 times faster under
+    JAX and TensorFlow, while on eager torch `argmax` is one kernel and those
+    three ops cost 2 to 3 times more. The row maximum serves both paths: the
+    NaN check of the caller reads it.
+    """
     row_max = ops.max(scores, axis=-1, keepdims=True)
     if keras.backend.backend() == "torch":
         return cast_to(ops.argmax(scores, axis=-1), "int32"), row_max[..., 0]
     num_classes = scores.shape[-1]
-    is_max = scores == row_max
     index = ops.arange(num_classes, dtype="int32")
-    ids = ops.min(ops.where(is_max, index, num_classes - 1), axis=-1)
+    ids = ops.min(ops.where(scores == row_max, index, num_classes - 1), axis=-1)
     return ids, row_max[..., 0]
 
 

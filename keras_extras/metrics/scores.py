@@ -29,7 +29,6 @@ import dataclasses
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-import numpy as np
 from keras import ops
 
 from keras_extras.metrics.base import safe_divide
@@ -67,12 +66,21 @@ class ClassStatistics:
 
     @classmethod
     def from_matrix(cls, matrix, task: str = "multiclass") -> ClassStatistics:
-        """Statistics of a `(C, C)` matrix (rows true, columns predicted)."""
-        rows = {
-            "tp": ops.diagonal(matrix),
-            "predicted": ops.sum(matrix, axis=0),
-            "actual": ops.sum(matrix, axis=1),
-        }
+        """Statistics of a `(C, C)` matrix (rows true, columns predicted), or of
+        multilabel `(C, 2, 2)` matrices `[[tn, fp], [fn, tp]]`."""
+        if task == "multilabel":
+            rows = {
+                "tp": matrix[:, 1, 1],
+                "predicted": ops.sum(matrix[:, :, 1], axis=1),
+                "actual": ops.sum(matrix[:, 1, :], axis=1),
+                "total": ops.sum(matrix, axis=(1, 2)),
+            }
+        else:
+            rows = {
+                "tp": ops.diagonal(matrix),
+                "predicted": ops.sum(matrix, axis=0),
+                "actual": ops.sum(matrix, axis=1),
+            }
         return cls(rows, task, matrix=matrix)
 
     def __getattr__(self, name: str):
@@ -110,7 +118,6 @@ class Score:
         statistics: the per-class rows `compute` reads (binary and multiclass).
         needs_matrix: a function of the options, true when the score needs the
             full confusion matrix (weighted kappa).
-        options: names of the options it reads ("beta", "kappa_weights").
         direction: "up" when higher is better.
     """
 
@@ -121,7 +128,6 @@ class Score:
     compute: Callable[..., Any] | None = None
     statistics: tuple[str, ...] = ()
     needs_matrix: Callable[[Mapping[str, Any]], bool] = lambda options: False
-    options: tuple[str, ...] = ()
     direction: str = "up"
 
     @property
@@ -197,10 +203,13 @@ def check_scores(names: Iterable[str], task: str, argument: str = "metrics"):
 
 
 def state_rows(names, task: str, average, options: Mapping[str, Any]):
-    """What a state must keep for `names`: "matrix", or per-class rows in order."""
-    if task == "multilabel":
-        return STATISTICS
-    if any(SCORES[name].needs_matrix(options) for name in names):
+    """What a state must keep for `names`: "matrix", or per-class rows in order.
+
+    Multilabel keeps one 2x2 matrix per label (O(C), and its per-label totals).
+    """
+    if task == "multilabel" or any(
+        SCORES[name].needs_matrix(options) for name in names
+    ):
         return "matrix"
     rows: set[str] = set()
     for name in names:
@@ -287,23 +296,27 @@ def agreement_terms(statistics: ClassStatistics):
         marginals = safe_divide(
             ops.stack([pooled.predicted, pooled.actual]), total
         )  # (2, C)
-        accuracy = safe_divide(ops.sum(pooled.tp), total)
+        accuracy = _accuracy(statistics)
         chance = ops.sum(ops.prod(marginals, axis=0))
         variances = ops.sum(marginals * (1.0 - marginals), axis=-1)
         statistics.cache["agreement"] = (accuracy, chance, variances[1], variances[0])
     return statistics.cache["agreement"]
 
 
-def _accuracy(statistics, zero_division, options):
-    if statistics.task == "multilabel":
-        correct = ops.subtract(
-            ops.add(ops.multiply(statistics.tp, 2.0), statistics.total),
-            ops.add(statistics.predicted, statistics.actual),
-        )
-        return safe_divide(ops.sum(correct), ops.sum(statistics.total))
-    if "agreement" in statistics.cache:
-        return statistics.cache["agreement"][0]
-    return safe_divide(ops.sum(statistics.tp), statistics.total)
+def _accuracy(statistics, zero_division=0.0, options=None):
+    """Correct / total (multilabel: (tp + tn) / total over every label, which is
+    also the accuracy of the pooled 2x2 matrix). Cached on `statistics`."""
+    if "accuracy" not in statistics.cache:
+        if statistics.task == "multilabel":
+            correct = ops.subtract(
+                ops.add(ops.multiply(statistics.tp, 2.0), statistics.total),
+                ops.add(statistics.predicted, statistics.actual),
+            )
+            value = safe_divide(ops.sum(correct), ops.sum(statistics.total))
+        else:
+            value = safe_divide(ops.sum(statistics.tp), statistics.total)
+        statistics.cache["accuracy"] = value
+    return statistics.cache["accuracy"]
 
 
 def _balanced_accuracy(statistics, zero_division, options):
@@ -321,11 +334,12 @@ def _mcc(statistics, zero_division, options):
     return safe_divide(accuracy - chance, ops.sqrt(variance_true * variance_pred))
 
 
-def kappa_penalty(num_classes: int, weights: str) -> np.ndarray:
-    """Disagreement weights |i - j| ("linear") or (i - j)^2 ("quadratic")."""
-    index = np.arange(num_classes, dtype="float32")
-    distance = np.abs(index[:, None] - index[None, :])
-    return distance if weights == "linear" else distance * distance
+def kappa_penalty(num_classes: int, weights: str):
+    """Disagreement weights |i - j| ("linear") or (i - j)^2 ("quadratic"), made
+    on the device by three ops (no C x C constant copied from the host per step)."""
+    index = ops.arange(num_classes, dtype="float32")
+    distance = index[:, None] - index[None, :]
+    return ops.abs(distance) if weights == "linear" else distance * distance
 
 
 def _kappa(statistics, zero_division, options):
@@ -338,9 +352,7 @@ def _kappa(statistics, zero_division, options):
     observed = safe_divide(matrix, ops.sum(matrix))
     expected = ops.outer(ops.sum(observed, axis=1), ops.sum(observed, axis=0))
     disagreement = safe_divide(
-        ops.sum(ops.multiply(penalty, observed)),
-        ops.sum(ops.multiply(penalty, expected)),
-        1.0 - zero_division,
+        ops.sum(penalty * observed), ops.sum(penalty * expected), 1.0 - zero_division
     )
     return 1.0 - disagreement
 
@@ -361,7 +373,7 @@ for _score in (
     Score("f1", "2 tp / (2 tp + fp + fn)",
           terms=lambda options: ((2, 0, 0, 0), (0, 1, 1, 0))),
     Score("fbeta", "(1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp)",
-          terms=_fbeta_terms, options=("beta",)),
+          terms=_fbeta_terms),
     Score("specificity", "tn / (tn + fp)",
           terms=lambda options: ((1, -1, -1, 1), (0, 0, -1, 1))),
     Score("jaccard", "tp / (tp + fp + fn)",
@@ -373,8 +385,7 @@ for _score in (
           compute=_mcc, statistics=CLASS_ROWS),
     Score("kappa", "1 - sum W O / sum W E",
           tasks=("binary", "multiclass"), compute=_kappa, statistics=CLASS_ROWS,
-          needs_matrix=lambda options: options.get("kappa_weights") is not None,
-          options=("kappa_weights",)),
+          needs_matrix=lambda options: options.get("kappa_weights") is not None),
 ):  # fmt: skip
     register_score(_score)
 
@@ -386,15 +397,14 @@ def compute_scores(
     zero_division: float = 0.0,
     options: Mapping[str, Any] | None = None,
 ) -> dict:
-    """Scores named in `names` (keys of `SCORES`) from one set of statistics.
+    """Scores named in `names` (keys of `SCORES`) from one set of statistics;
+    `average` is "binary" for binary statistics (the positive class).
 
     `result()` runs every training step, eagerly on torch, where each op costs
     microseconds: all ratio scores share one stacked division, and accuracy, MCC
     and unweighted kappa share their agreement terms.
     """
     options = options or {}
-    if statistics.task == "binary":
-        average = "binary"
     results = {}
     ratios = [name for name in names if SCORES[name].terms is not None]
     if ratios:
