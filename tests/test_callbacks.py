@@ -251,6 +251,16 @@ def test_early_stopping_guards(kwargs, reason):
     assert len(history.history["loss"]) == (2 if reason == "patience" else 1)
 
 
+def test_early_stopping_guards_wait_for_start_from_epoch():
+    x, y = data()
+    stopper = EarlyStopping(
+        monitor="loss", stopping_threshold=100.0, patience=10, start_from_epoch=2
+    )
+    history = model().fit(x, y, epochs=5, verbose=0, callbacks=[stopper])
+    assert stopper.stop_reason == "stopping_threshold"
+    assert len(history.history["loss"]) == 3  # epochs 0 and 1 are not watched
+
+
 def nan_loss(y_true, y_pred):
     return keras.ops.log(-keras.ops.mean(y_pred))  # log of a negative number
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from keras_extras._keras_compat import metric_direction
+
 MODES = ("auto", "min", "max")
 
 
@@ -18,8 +20,9 @@ def resolve_mode(model, monitor: str, mode: str) -> str:
     """ "min" or "max" for `monitor`; "auto" reads it from the model's metrics.
 
     Besides what Keras does (losses are minimised; a metric whose `name` matches
-    carries `_direction`), a key produced by a dict-valued metric such as
-    `ClassificationMetrics` (`prefix + score`) takes that metric's direction.
+    carries a direction, see `keras_extras._keras_compat`), a key produced by a
+    dict-valued metric such as `ClassificationMetrics` (`prefix + score`) takes
+    that metric's direction.
     """
     if mode != "auto":
         return mode
@@ -27,7 +30,7 @@ def resolve_mode(model, monitor: str, mode: str) -> str:
     if name == "loss" or name.endswith("_loss"):
         return "min"
     for metric in _model_metrics(model):
-        direction = getattr(metric, "_direction", None)
+        direction = metric_direction(metric)
         if direction is None:
             continue
         keys = {metric.name}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import keras
-from keras import ops
 
 from keras_extras.callbacks._monitor import MODES, as_float, is_finite, resolve_mode
 from keras_extras.callbacks.base import ConfigMixin
@@ -22,6 +21,8 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
       maximising), or
     - reaches `stopping_threshold` (at or below it when minimising, at or above it
       when maximising).
+
+    Like the patience rule, the guards watch from epoch `start_from_epoch` on.
 
     `stop_reason` says which rule stopped training ("patience", "not_finite",
     "divergence", "stopping_threshold", or None). In `mode="auto"` the direction is
@@ -87,16 +88,12 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
         self._requested_mode = mode
         self.stop_reason = None
 
-    def _set_monitor_op(self):
-        self.mode = resolve_mode(self.model, self.monitor, self._requested_mode)
-        super()._set_monitor_op()
-
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
         self.stop_reason = None
 
     def _guard(self, value: float) -> str | None:
-        minimising = self.monitor_op == ops.less
+        minimising = self.mode == "min"
         if self.check_finite and not is_finite(value):
             return "not_finite"
         if self.stopping_threshold is not None and (
@@ -115,9 +112,13 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
 
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:
-            self._set_monitor_op()
+            # Keras picks the direction at the first epoch end, from `self.mode`:
+            # settle "auto" first, also for keys of dict-valued metrics.
+            self.mode = resolve_mode(self.model, self.monitor, self._requested_mode)
         value = as_float((logs or {}).get(self.monitor))
-        reason = None if value is None else self._guard(value)
+        reason = None
+        if value is not None and epoch >= self.start_from_epoch:
+            reason = self._guard(value)
         if reason is None:
             was_stopping = self.model.stop_training
             super().on_epoch_end(epoch, logs)

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_extras._keras_compat import learning_rate_setting
 from keras_extras.callbacks._monitor import as_float
 from keras_extras.callbacks.base import ConfigMixin
 from keras_extras.validation import check_int, check_number
@@ -91,12 +92,13 @@ class LRFinder(ConfigMixin, keras.callbacks.Callback):
         optimizer = self.model.optimizer
         if not optimizer.built:
             optimizer.build(self.model.trainable_variables)
+        setting = learning_rate_setting(optimizer)
         if isinstance(
-            optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule
+            setting, keras.optimizers.schedules.LearningRateSchedule
         ) or not isinstance(optimizer.learning_rate, keras.Variable):
             raise ValueError(
                 "LRFinder needs an optimizer with a constant learning rate; "
-                f"received {type(optimizer._learning_rate).__name__}."
+                f"received {type(setting).__name__}."
             )
         self._weights = [np.array(w) for w in self.model.get_weights()]
         self._optimizer_state = [

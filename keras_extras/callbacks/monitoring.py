@@ -7,6 +7,7 @@ import time
 import keras
 from keras import ops
 
+from keras_extras._keras_compat import learning_rate_setting
 from keras_extras.callbacks.base import ConfigMixin
 from keras_extras.validation import check_int, check_number, check_one_of
 
@@ -21,7 +22,7 @@ def current_learning_rate(optimizer) -> float:
     """
     # Keras has no public accessor for the schedule object: `learning_rate`
     # evaluates it at the *next* step.
-    rate = optimizer._learning_rate
+    rate = learning_rate_setting(optimizer)
     if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
         step = ops.maximum(ops.convert_to_tensor(optimizer.iterations) - 1, 0)
         return float(ops.convert_to_numpy(rate(step)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_extras._keras_compat import set_metric_direction
 from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.inputs import check_batch_sizes, sample_weights, static_shape
 from keras_extras.validation import check_bool, check_int, check_number, check_one_of
@@ -101,7 +102,7 @@ class ExtrasMetric(keras.metrics.Metric):
 
     def __init__(self, name: str | None = None, dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self._direction = self.direction
+        set_metric_direction(self, self.direction)
 
     def get_config(self):
         config = super().get_config()

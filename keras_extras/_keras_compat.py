@@ -1,0 +1,49 @@
+"""Every Keras name outside its public API that keras-extras relies on.
+
+Keras offers no public way to do these two things, so the library reads and writes
+two private attributes, here and nowhere else:
+
+- `Metric._direction` ("up" or "down"): what Keras' `EarlyStopping` and
+  `ModelCheckpoint` read in `mode="auto"` to tell whether a metric is maximised
+  (`keras.src.callbacks.monitor_callback.MonitorCallback._set_monitor_op`).
+- `Optimizer._learning_rate`: the learning rate as it was given (a float held in a
+  variable, or a `LearningRateSchedule`). The public `optimizer.learning_rate`
+  evaluates a schedule at the *next* step, which is not the rate the last step used.
+
+`tests/test_keras_compat.py` checks both against the installed Keras; when Keras
+changes them, these functions raise a `RuntimeError` that names the Keras version
+instead of silently doing nothing.
+"""
+
+from __future__ import annotations
+
+import keras
+
+
+def _changed(what: str) -> RuntimeError:
+    return RuntimeError(
+        f"keras-extras relies on Keras' private `{what}`, which Keras "
+        f"{keras.__version__} no longer has: please report this to keras-extras."
+    )
+
+
+def set_metric_direction(metric, direction: str) -> None:
+    """Tell Keras' monitor callbacks whether `metric` is better "up" or "down"."""
+    if direction not in ("up", "down"):
+        raise ValueError(
+            f"Invalid `direction`: expected 'up' or 'down'. Received: {direction!r}"
+        )
+    metric._direction = direction
+
+
+def metric_direction(metric) -> str | None:
+    """The direction Keras' monitor callbacks read from `metric`, or None."""
+    return getattr(metric, "_direction", None)
+
+
+def learning_rate_setting(optimizer):
+    """The optimizer's learning rate as given: a variable or a schedule."""
+    try:
+        return optimizer._learning_rate
+    except AttributeError:
+        raise _changed("Optimizer._learning_rate") from None

@@ -1,0 +1,55 @@
+"""The Keras private names keras-extras relies on (keras_extras/_keras_compat.py)
+still do what the library needs. A failure here names the Keras version: update
+the compat module, nothing else."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_extras import _keras_compat
+from keras_extras.metrics import F1Score
+
+VERSION = f"Keras {keras.__version__}"
+
+
+def _model(metric):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+    model.compile(optimizer="sgd", loss="mse", metrics=[metric])
+    model.evaluate(np.eye(3, dtype="float32"), np.eye(3), verbose=0)
+    return model
+
+
+@pytest.mark.parametrize("direction,expected", [("up", "max"), ("down", "min")])
+def test_keras_monitor_callbacks_read_the_metric_direction(direction, expected):
+    metric = F1Score(num_classes=3, name="score")
+    _keras_compat.set_metric_direction(metric, direction)
+    assert _keras_compat.metric_direction(metric) == direction
+    model = _model(metric)
+    for callback in (
+        keras.callbacks.EarlyStopping(monitor="val_score", mode="auto"),
+        keras.callbacks.ModelCheckpoint("unused.keras", monitor="val_score"),
+    ):
+        callback.set_model(model)
+        callback._set_monitor_op()  # what Keras runs at the first epoch end
+        better = callback.monitor_op(np.float32(1.0), np.float32(0.0))
+        assert bool(better) == (expected == "max"), (
+            f"{VERSION} no longer reads Metric._direction in mode='auto'"
+        )
+
+
+def test_optimizer_learning_rate_setting_is_the_given_rate_or_schedule():
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 1, 0.5)
+    setting = _keras_compat.learning_rate_setting(keras.optimizers.SGD(schedule))
+    assert setting is schedule, f"{VERSION}: Optimizer._learning_rate changed"
+    constant = _keras_compat.learning_rate_setting(keras.optimizers.SGD(0.25))
+    assert float(keras.ops.convert_to_numpy(constant)) == pytest.approx(0.25)
+
+
+def test_a_changed_keras_fails_loudly():
+    class NoRate:
+        pass
+
+    with pytest.raises(RuntimeError, match=rf"Keras {keras.__version__}"):
+        _keras_compat.learning_rate_setting(NoRate())
+    with pytest.raises(ValueError, match="direction"):
+        _keras_compat.set_metric_direction(F1Score(num_classes=3), "sideways")
