@@ -165,6 +165,32 @@ def test_an_authors_score_is_one_registry_entry(npv_registered):
     assert clone.get_config() == metric.get_config()
 
 
+def test_monitor_direction_of_each_score_comes_from_the_registry():
+    """A lower-is-better score inside ClassificationMetrics: `mode="auto"` of the
+    library's monitor callbacks minimises its key and maximises the others."""
+    from keras_extras.callbacks._monitor import resolve_mode
+
+    authoring.register_score(
+        authoring.Score(
+            "fdr_test",
+            "fp / (tp + fp)",
+            terms=lambda options: ((-1, 1, 0, 0), (0, 1, 0, 0)),
+            direction="down",
+        )
+    )
+    try:
+        metric = kem.ClassificationMetrics(
+            num_classes=3, metrics=("fdr_test", "f1"), prefix="m_"
+        )
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+        model.compile(optimizer="sgd", loss="mse", metrics=[metric])
+        model.evaluate(np.eye(3, dtype="float32"), np.eye(3), verbose=0)
+        assert resolve_mode(model, "val_m_fdr_test", "auto") == "min"
+        assert resolve_mode(model, "val_m_f1", "auto") == "max"
+    finally:
+        del scores.SCORES["fdr_test"]
+
+
 def test_models_saved_with_the_matrix_state_of_0_1_load(tmp_path):
     """keras-extras 0.1 kept a (C*C,) "confusion" state in every confusion metric;
     Keras does not store metric variables in `.keras` files, so such models load

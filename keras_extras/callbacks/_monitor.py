@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from keras_extras._keras_compat import metric_direction
+from keras_extras.metrics.scores import SCORES
 
 MODES = ("auto", "min", "max")
 
@@ -22,7 +23,7 @@ def resolve_mode(model, monitor: str, mode: str) -> str:
     Besides what Keras does (losses are minimised; a metric whose `name` matches
     carries a direction, see `keras_extras._keras_compat`), a key produced by a
     dict-valued metric such as `ClassificationMetrics` (`prefix + score`) takes
-    that metric's direction.
+    that score's direction from the score registry.
     """
     if mode != "auto":
         return mode
@@ -30,14 +31,12 @@ def resolve_mode(model, monitor: str, mode: str) -> str:
     if name == "loss" or name.endswith("_loss"):
         return "min"
     for metric in _model_metrics(model):
-        direction = metric_direction(metric)
-        if direction is None:
-            continue
-        keys = {metric.name}
+        directions = {metric.name: metric_direction(metric)}
         prefix = getattr(metric, "prefix", "")
-        keys.update(f"{prefix}{score}" for score in getattr(metric, "score_names", ()))
-        if name in keys:
-            return "max" if direction == "up" else "min"
+        for score in getattr(metric, "score_names", ()):
+            directions[f"{prefix}{score}"] = SCORES[score].direction
+        if directions.get(name) is not None:
+            return "max" if directions[name] == "up" else "min"
     raise ValueError(
         f"Cannot tell whether `{monitor}` should be minimised or maximised: no "
         "metric of the model declares a direction for it. Pass mode='min' or "
