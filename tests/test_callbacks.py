@@ -5,6 +5,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -139,11 +140,55 @@ def test_time_limit_stops_within_one_batch_and_keeps_validation():
     deadline = limit._start + 1.5
     assert limit.stopped_epoch == 0
     assert "time limit of 1.5 s" in limit.stop_reason
-    # It stopped at the first batch end past the budget, not one batch later.
-    assert clock.times[-1] >= deadline
-    assert len(clock.times) == 1 or clock.times[-2] < deadline
+    # The check before the first step that starts past the budget stops
+    # training after that one step: exactly one step ends past the deadline
+    # after the one that crossed it.
+    assert clock.times[-2] >= deadline
+    assert clock.times[-3] < deadline
     assert len(clock.times) < 64
     assert len(history.history["val_loss"]) == 1
+
+
+class SlowStart(keras.callbacks.Callback):
+    """Sleeps before each step (a batch-begin hook keeps Keras' async dispatch)."""
+
+    def __init__(self, sleep):
+        super().__init__()
+        self.sleep, self.starts = sleep, []
+
+    def on_train_batch_begin(self, batch, logs=None):
+        time.sleep(self.sleep)
+        self.starts.append(time.monotonic())
+
+
+def test_time_limit_keeps_async_dispatch_stops_on_time_and_never_crashes():
+    # TimeLimit must not force synchronous batch ends (a host sync per step) ...
+    assert TimeLimit.on_train_batch_end is keras.callbacks.Callback.on_train_batch_end
+    # ... and, with batch ends dispatched asynchronously, stop at the documented
+    # point without breaking the loop (JAX once failed about one fit in three
+    # with "Array has been deleted" when the flag was set from the dispatch
+    # thread, and ran every remaining step of the epoch).
+    x, y = data(512)
+    validation = data(64, seed=1)
+    for seed in range(4):
+        slow = SlowStart(0.01)
+        limit = TimeLimit(seconds=0.2)
+        metrics = ["accuracy", ClassificationMetrics(num_classes=3, metrics=["f1"])]
+        history = model(metrics=metrics, seed=seed).fit(
+            x,
+            y,
+            batch_size=4,
+            epochs=3,
+            validation_data=validation,
+            verbose=0,
+            callbacks=[slow, limit],
+        )
+        deadline = limit._start + 0.2
+        late = [t for t in slow.starts if t >= deadline]
+        assert limit.stopped_epoch == 0
+        assert len(late) <= 1  # the step that starts past the budget is the last
+        assert len(slow.starts) < 128
+        assert len(history.history["val_f1"]) == 1
 
 
 # ---------------------------------------------------------------- checkpoints
@@ -230,6 +275,108 @@ def test_checkpoints_survive_sigkill_mid_save(tmp_path):
 @pytest.mark.slow
 def test_checkpoints_survive_many_sigkills(tmp_path):
     kill_during_saves(tmp_path, attempts=25, seed=1)
+
+
+class Scripted(keras.callbacks.Callback):
+    """Logs `score` from a list at each epoch end and notes the weights it ranks."""
+
+    def __init__(self, scores):
+        super().__init__()
+        self.scores, self.weights = list(scores), []
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["score"] = self.scores[epoch]
+        self.weights.append(self.model.get_weights())
+
+
+def fit_scripted(directory, scores, seed=0, **kwargs):
+    x, y = data(16)
+    scripted = Scripted(scores)
+    keep = BestCheckpoints(directory, monitor="score", mode="max", **kwargs)
+    model(seed=seed).fit(
+        x, y, epochs=len(scores), verbose=0, callbacks=[scripted, keep]
+    )
+    return scripted, keep
+
+
+def assert_manifest_matches(directory, scripted_runs, expected_scores):
+    """The manifest lists exactly the ranked files on disk, best first, and each
+    file holds the weights of the epoch (of the run) whose score it lists."""
+    manifest = json.loads((directory / "checkpoints.json").read_text())
+    listed = manifest["checkpoints"]
+    assert [c["score"] for c in listed] == expected_scores
+    assert manifest["best_model_path"] == listed[0]["path"]
+    on_disk = {p.name for p in directory.glob("*.keras")} - {"last.keras"}
+    assert on_disk == {Path(c["path"]).name for c in listed}
+    for checkpoint in listed:
+        run = next(r for r in scripted_runs if checkpoint["score"] in r.scores)
+        expected = run.weights[run.scores.index(checkpoint["score"])]
+        saved = keras.saving.load_model(checkpoint["path"]).get_weights()
+        for a, b in zip(saved, expected, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "filename,scores",
+    [
+        ("best.keras", [0.5, 0.9, 0.7, 0.95]),  # a fixed name
+        ("m-{monitor_value:.1f}.keras", [0.91, 0.94, 0.5, 0.93]),  # rounds alike
+    ],
+)
+def test_best_checkpoints_never_overwrite_on_name_collision(tmp_path, filename, scores):
+    scripted, keep = fit_scripted(tmp_path, scores, save_top_k=2, filename=filename)
+    best_two = sorted(scores, reverse=True)[:2]
+    assert_manifest_matches(tmp_path, [scripted], best_two)
+    assert keep.best_model_path == keep.checkpoints[0]["path"]
+
+
+def test_best_checkpoints_resume_keeps_top_k_across_runs(tmp_path):
+    first, _ = fit_scripted(tmp_path, [0.9, 0.5, 0.3], save_top_k=3)
+    second, keep = fit_scripted(tmp_path, [0.6, 0.4, 0.1], seed=1, save_top_k=3)
+    assert_manifest_matches(tmp_path, [first, second], [0.9, 0.6, 0.5])
+    assert keep.checkpoints[0]["epoch"] == 1  # the first run's epoch 1
+    # A checkpoint deleted by hand leaves the manifest; a lower k trims the rest.
+    Path(keep.checkpoints[0]["path"]).unlink()
+    third, _ = fit_scripted(tmp_path, [0.2], seed=2, save_top_k=1)
+    assert_manifest_matches(tmp_path, [first, second, third], [0.6])
+
+
+def test_best_checkpoints_refuses_another_monitor_on_resume(tmp_path):
+    fit_scripted(tmp_path, [0.5])
+    x, y = data(16)
+    with pytest.raises(ValueError, match="ranked by 'score'.*monitor='loss'"):
+        model().fit(x, y, verbose=0, callbacks=[BestCheckpoints(tmp_path, "loss")])
+    assert not (tmp_path / ".lock").exists()  # released on the way out
+
+
+def test_best_checkpoints_leaves_a_live_run_alone(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILL_SCRIPT, str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "checkpoints.json").exists():
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.02)
+        x, y = data(16)
+        intruder = BestCheckpoints(tmp_path, monitor="loss")
+        with pytest.raises(RuntimeError, match=f"live run \\(process {process.pid}"):
+            model().fit(x, y, epochs=2, verbose=0, callbacks=[intruder])
+        time.sleep(0.5)
+        assert process.poll() is None  # the first run goes on saving
+    finally:
+        process.kill()
+        process.wait()
+    # Once that run is dead, its lock and half-written files are taken over.
+    (tmp_path / f".tmp-{process.pid}-epoch001-0.5000.keras").write_text("half")
+    keep = BestCheckpoints(tmp_path, monitor="loss", save_top_k=1)
+    model().fit(x, y, epochs=1, verbose=0, callbacks=[keep])
+    assert not list(tmp_path.glob(".tmp-*"))
+    assert not (tmp_path / ".lock").exists()
 
 
 # ---------------------------------------------------------------- early stopping

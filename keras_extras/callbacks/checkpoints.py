@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import warnings
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from keras_extras.callbacks.base import ConfigMixin
 from keras_extras.validation import check_bool, check_int, check_one_of
 
 MANIFEST = "checkpoints.json"
+LOCK = ".lock"
 _TEMPORARY_PREFIX = ".tmp-"
 
 
@@ -48,6 +50,22 @@ def atomic_write(path: Path, write) -> None:
         os.close(directory)
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
+
+
+def _temporary_owner(path: Path) -> int | None:
+    """The process id in a temporary file's name (`.tmp-<pid>-<name>`)."""
+    pid = path.name[len(_TEMPORARY_PREFIX) :].split("-", 1)[0]
+    return int(pid) if pid.isdigit() else None
+
+
 def _write_text(text: str):
     def write(temporary: Path) -> None:
         temporary.write_text(text)
@@ -67,6 +85,19 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
     in place). `checkpoints.json` lists the kept files (epoch, score, path), best
     first; it is itself replaced atomically, and only after the files it lists are
     complete. With `save_last=True`, `last.keras` always holds the latest epoch.
+
+    No existing file is ever overwritten by a ranked checkpoint: when the
+    formatted name is taken (a fixed `filename`, two scores that round to the
+    same text, a file of an earlier run, `last.keras`), a version suffix is added
+    (`best-v1.keras`, `best-v2.keras`, ...).
+
+    A run owns its directory: `on_train_begin` takes a lock file (`.lock`, holding
+    the process id and host) and a second live run on the same directory gets a
+    `RuntimeError` instead of touching the first run's files; the lock of a run
+    that died is taken over. Training again into a directory that holds a
+    manifest resumes it: its checkpoints still present on disk keep their rank
+    (files deleted by hand are dropped), so the top k spans all runs. The
+    manifest is checked against the disk at every write.
 
     Args:
         directory: where checkpoints go (created if needed).
@@ -107,22 +138,32 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
         self.save_top_k = check_int("save_top_k", save_top_k, minimum=1)
         self.save_last = check_bool("save_last", save_last)
         self.save_weights_only = check_bool("save_weights_only", save_weights_only)
-        suffix = ".weights.h5" if self.save_weights_only else ".keras"
-        if not filename.endswith(suffix):
+        suffix = self._suffix
+        if not isinstance(filename, str) or not filename.endswith(suffix):
             raise ValueError(
                 f"Invalid `filename`: with save_weights_only={self.save_weights_only}"
                 f" it must end with {suffix!r}. Received: filename={filename!r}"
             )
         try:
-            filename.format(epoch=1, monitor_value=0.5)
+            formatted = filename.format(epoch=1, monitor_value=0.5)
         except (KeyError, IndexError, ValueError) as error:
             raise ValueError(
                 "Invalid `filename`: it may use the fields {epoch} and "
                 f"{{monitor_value}} only. Received: filename={filename!r}"
             ) from error
+        if Path(formatted).name != formatted or formatted.startswith("."):
+            raise ValueError(
+                "Invalid `filename`: it must name a file inside `directory`, "
+                f"without a path or a leading dot. Received: filename={filename!r}"
+            )
         self.filename = filename
         self.checkpoints: list[dict] = []
         self._resolved_mode = None
+        self._locked = False
+
+    @property
+    def _suffix(self) -> str:
+        return ".weights.h5" if self.save_weights_only else ".keras"
 
     @property
     def best_model_path(self) -> str | None:
@@ -130,22 +171,90 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
 
     @property
     def last_model_path(self) -> Path:
-        suffix = ".weights.h5" if self.save_weights_only else ".keras"
-        return self.directory / f"last{suffix}"
+        return self.directory / f"last{self._suffix}"
 
-    def on_train_begin(self, logs=None):
-        self.directory.mkdir(parents=True, exist_ok=True)
+    # ------------------------------------------------------------ run ownership
+
+    def _lock(self) -> None:
+        lock = self.directory / LOCK
+        owner = f"{os.getpid()} {socket.gethostname()}"
+        for _ in range(2):
+            try:
+                descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                pid, _, host = lock.read_text().partition(" ")
+                mine = pid == str(os.getpid()) and host == socket.gethostname()
+                dead = (
+                    host == socket.gethostname()
+                    and pid.isdigit()
+                    and not _process_alive(int(pid))
+                )
+                if not (mine or dead):
+                    raise RuntimeError(
+                        f"BestCheckpoints: `directory` {str(self.directory)!r} "
+                        f"belongs to a live run (process {pid} on {host!r}, see "
+                        f"{str(lock)!r}). Give each run its own directory; delete "
+                        "the lock file only if that run has ended."
+                    ) from None
+                lock.unlink(missing_ok=True)  # a dead run's, or this process's
+                continue
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(owner)
+            self._locked = True
+            return
+
+    def _unlock(self) -> None:
+        if self._locked:
+            (self.directory / LOCK).unlink(missing_ok=True)
+            self._locked = False
+
+    def _remove_stale_temporaries(self) -> None:
+        """Delete temporary files left by dead runs (a run killed mid-save)."""
         for stale in self.directory.glob(f"{_TEMPORARY_PREFIX}*"):
-            stale.unlink()  # left by a run that was killed mid-save
-        self._resolved_mode = None
+            pid = _temporary_owner(stale)
+            if pid is None or pid == os.getpid() or not _process_alive(pid):
+                stale.unlink(missing_ok=True)
 
-    def _save(self, path: Path) -> None:
-        if self.save_weights_only:
-            atomic_write(path, self.model.save_weights)
-        else:
-            atomic_write(path, self.model.save)
+    # ------------------------------------------------------------ manifest
+
+    def _on_disk(self, checkpoints: list[dict]) -> list[dict]:
+        """The entries whose files still exist, with paths under `directory`."""
+        kept = []
+        for checkpoint in checkpoints:
+            path = self.directory / Path(checkpoint["path"]).name
+            if path.exists():
+                kept.append({**checkpoint, "path": str(path)})
+        return kept
+
+    def _resume(self) -> None:
+        """Rank this run's epochs together with the checkpoints already there."""
+        self.checkpoints = []
+        manifest_path = self.directory / MANIFEST
+        if not manifest_path.exists():
+            return
+        manifest = json.loads(manifest_path.read_text())
+        if manifest.get("monitor") != self.monitor:
+            raise ValueError(
+                f"BestCheckpoints: `directory` {str(self.directory)!r} holds "
+                f"checkpoints ranked by {manifest.get('monitor')!r}; they cannot be "
+                f"ranked with monitor={self.monitor!r}. Use another directory, or "
+                "the same monitor to resume."
+            )
+        if self.mode != "auto" and manifest.get("mode") not in (None, self.mode):
+            raise ValueError(
+                f"BestCheckpoints: `directory` {str(self.directory)!r} holds "
+                f"checkpoints ranked with mode={manifest.get('mode')!r}. "
+                f"Received: mode={self.mode!r}"
+            )
+        self._resolved_mode = manifest.get("mode") or self._resolved_mode
+        found = self._on_disk(manifest.get("checkpoints", []))
+        self.checkpoints = found[: self.save_top_k]
+        self._write_manifest()  # without the files gone by hand, then trim to k
+        for checkpoint in found[self.save_top_k :]:
+            Path(checkpoint["path"]).unlink(missing_ok=True)
 
     def _write_manifest(self) -> None:
+        self.checkpoints = self._on_disk(self.checkpoints)
         manifest = {
             "monitor": self.monitor,
             "mode": self._resolved_mode,
@@ -156,6 +265,39 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
         atomic_write(
             self.directory / MANIFEST, _write_text(json.dumps(manifest, indent=2))
         )
+
+    def _free_path(self, name: str) -> Path:
+        """`directory / name`, or a versioned name when that file exists."""
+        stem, suffix = name[: -len(self._suffix)], self._suffix
+        taken = {Path(c["path"]).name for c in self.checkpoints}
+        taken.add(self.last_model_path.name)
+        candidate, version = name, 0
+        while candidate in taken or (self.directory / candidate).exists():
+            version += 1
+            candidate = f"{stem}-v{version}{suffix}"
+        return self.directory / candidate
+
+    # ------------------------------------------------------------ Keras hooks
+
+    def on_train_begin(self, logs=None):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._resolved_mode = None
+        self._lock()
+        try:
+            self._remove_stale_temporaries()
+            self._resume()
+        except BaseException:
+            self._unlock()
+            raise
+
+    def on_train_end(self, logs=None):
+        self._unlock()
+
+    def _save(self, path: Path) -> None:
+        if self.save_weights_only:
+            atomic_write(path, self.model.save_weights)
+        else:
+            atomic_write(path, self.model.save)
 
     def on_epoch_end(self, epoch, logs=None):
         if self._resolved_mode is None:
@@ -173,18 +315,19 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
             if self.save_last:
                 self._write_manifest()
             return
+        self.checkpoints = self._on_disk(self.checkpoints)
         worst = self.checkpoints[-1]["score"] if self.checkpoints else None
         full = len(self.checkpoints) >= self.save_top_k
         if full and not is_better(value, worst, self._resolved_mode):
             if self.save_last:
                 self._write_manifest()
             return
-        path = self.directory / self.filename.format(
-            epoch=epoch + 1, monitor_value=value
+        path = self._free_path(
+            self.filename.format(epoch=epoch + 1, monitor_value=value)
         )
         self._save(path)
         entry = {"epoch": epoch + 1, "score": value, "path": str(path)}
-        kept = [c for c in self.checkpoints if c["path"] != str(path)] + [entry]
+        kept = [*self.checkpoints, entry]
         kept.sort(key=lambda c: c["score"], reverse=self._resolved_mode == "max")
         dropped, self.checkpoints = kept[self.save_top_k :], kept[: self.save_top_k]
         self._write_manifest()  # only now may the dropped files go

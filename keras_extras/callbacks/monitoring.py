@@ -70,10 +70,17 @@ class LearningRateMonitor(ConfigMixin, keras.callbacks.Callback):
 class TimeLimit(ConfigMixin, keras.callbacks.Callback):
     """Stop training once a wall-clock budget is spent.
 
-    The clock starts at `on_train_begin`; at each batch end (a clock read, no device
-    sync) the callback sets `model.stop_training` once `seconds` have passed. Keras
-    then finishes the current step and still runs that epoch's validation in full.
-    Safe with Keras' asynchronous batch-end dispatch.
+    The clock starts at `on_train_begin`. Before each training step and at each
+    epoch end (a clock read, no device sync) the callback sets
+    `model.stop_training` once `seconds` have passed; Keras then runs that one
+    step, stops, and still runs the epoch's validation in full. So training ends
+    at most one step (plus validation) past the budget.
+
+    The check runs in `on_train_batch_begin`, which Keras always calls on the
+    training thread: a batch-end check would run on Keras' asynchronous dispatch
+    thread, see the clock late (steps queue up behind it) and set
+    `stop_training` while the JAX loop hands state between steps. The callback
+    has no batch-end hook, so it keeps Keras' asynchronous dispatch on.
 
     Args:
         seconds: the budget, > 0.
@@ -87,8 +94,6 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
         >>> limit.stopped_epoch is None
         True
     """
-
-    async_safe = True
 
     def __init__(self, seconds: float):
         super().__init__()
@@ -118,7 +123,7 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
                 f"in epoch {self._epoch + 1}"
             )
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_begin(self, batch, logs=None):
         self._check()
 
     def on_epoch_end(self, epoch, logs=None):
