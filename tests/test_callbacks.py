@@ -109,6 +109,58 @@ def test_learning_rate_monitor_with_constant_rate_and_csv(tmp_path):
     assert float(lines[1].split(",")[column]) == pytest.approx(0.003)
 
 
+class ScriptedLoss(keras.callbacks.Callback):
+    """Overwrites `loss` with a plateau so that ReduceLROnPlateau acts on cue."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["loss"] = 1.0
+
+
+class RateSpy(keras.callbacks.Callback):
+    """Reads the learning rate on the host before each step (the truth)."""
+
+    def __init__(self):
+        super().__init__()
+        self.used = {}
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self.used[self._epoch] = float(
+            keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+        )
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+
+@pytest.mark.parametrize("log_every", ["epoch", "batch"])
+def test_learning_rate_monitor_logs_the_rate_used_wherever_it_sits(log_every):
+    x, y = data()
+    spy = RateSpy()
+    plateau = keras.callbacks.ReduceLROnPlateau("loss", factor=0.5, patience=0)
+    halve_on_epoch_2 = keras.callbacks.LearningRateScheduler(
+        lambda epoch, rate: rate / 2 if epoch == 2 else rate
+    )
+    history = model(keras.optimizers.SGD(0.1)).fit(
+        x,
+        y,
+        epochs=4,
+        verbose=0,
+        callbacks=[
+            halve_on_epoch_2,
+            ScriptedLoss(),
+            plateau,
+            LearningRateMonitor(log_every),
+            spy,
+        ],
+    )
+    used = [spy.used[epoch] for epoch in range(4)]
+    # The plateau halves the rate at each epoch end from the second on (the
+    # first sets its reference); the scheduler halves it once more at the start
+    # of epoch 3 (0-based 2).
+    np.testing.assert_allclose(used, [0.1, 0.1, 0.025, 0.0125], rtol=1e-6)
+    np.testing.assert_allclose(history.history["learning_rate"], used, rtol=1e-6)
+
+
 # ---------------------------------------------------------------- time limit
 
 

@@ -33,13 +33,18 @@ def current_learning_rate(optimizer) -> float:
 class LearningRateMonitor(ConfigMixin, keras.callbacks.Callback):
     """Write the learning rate actually used into the logs, as `learning_rate`.
 
-    The value is the one the optimizer's last step used, also when the optimizer
-    has a `LearningRateSchedule` (Keras 3 dropped `_decayed_lr()`), so `History`,
-    `CSVLogger` and the progress bar show it. Place it before `CSVLogger` in the
-    callback list so that the logger sees the key.
+    The value is the one the epoch's last training step used, wherever the
+    callback sits in the list: a `ReduceLROnPlateau` placed before it lowers the
+    rate at the same epoch end, and the epoch still logs the rate it trained
+    with. With a `LearningRateSchedule` it is `schedule(iterations - 1)` (Keras 3
+    dropped `_decayed_lr()`); with a plain rate, the callback keeps a device copy
+    of the rate before each step (one scalar copy, no host read) and reads it on
+    the host once per epoch, so `History`, `CSVLogger` and the progress bar show
+    it. Place it before `CSVLogger` in the callback list so that the logger sees
+    the key.
 
     Args:
-        log_every: "epoch" (one host read per epoch; safe with Keras' asynchronous
+        log_every: "epoch" (one host read per epoch; keeps Keras' asynchronous
             batch-end dispatch) or "batch" (also into each batch's logs, which
             reads the value on the host every step). Defaults to "epoch".
 
@@ -53,14 +58,30 @@ class LearningRateMonitor(ConfigMixin, keras.callbacks.Callback):
         super().__init__()
         self.log_every = check_one_of("log_every", log_every, LOG_EVERY)
         self.async_safe = log_every == "epoch"
+        self._used = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._used = None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        optimizer = self.model.optimizer
+        rate = learning_rate_setting(optimizer)
+        if not isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+            # A copy: on torch a variable's tensor is updated in place.
+            self._used = ops.copy(ops.convert_to_tensor(optimizer.learning_rate))
+
+    def _rate_used(self) -> float:
+        if self._used is None:  # a schedule, or no step yet
+            return current_learning_rate(self.model.optimizer)
+        return float(ops.convert_to_numpy(self._used))
 
     def on_train_batch_end(self, batch, logs=None):
         if self.log_every == "batch" and logs is not None:
-            logs["learning_rate"] = current_learning_rate(self.model.optimizer)
+            logs["learning_rate"] = self._rate_used()
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["learning_rate"] = current_learning_rate(self.model.optimizer)
+            logs["learning_rate"] = self._rate_used()
 
     def get_config(self):
         return {"log_every": self.log_every}
