@@ -6,6 +6,8 @@
 - `ExtrasMetric`: a `keras.metrics.Metric` that registers itself for `.keras` files,
   builds its config from `config_fields` and knows its monitor direction.
 - `PerSampleMean`: the weighted mean of a per-sample value, with exact state.
+- `ScoreRangeGuard`: the out-of-range score count of the probability metrics,
+  which turns their result into NaN.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from keras_extras.validation import check_bool, check_int, check_number, check_o
 __all__ = [
     "ExtrasMetric",
     "PerSampleMean",
+    "ScoreRangeGuard",
     "check_bool",
     "check_int",
     "check_number",
@@ -160,3 +163,34 @@ class PerSampleMean(ExtrasMetric):
         return ops.cast(
             safe_divide(self.total.value(), self.weight.value()), self.dtype
         )
+
+
+class ScoreRangeGuard:
+    """How many samples had scores outside [0, 1]; any makes the result NaN.
+
+    Probability metrics (ECE, Brier, AUROC, average precision) given logits or
+    log-probabilities without `from_logits=True` cannot rank or bin them. A
+    compiled step cannot raise, and a number computed from clipped scores would
+    look plausible, so such samples are not counted and the result is NaN until
+    `reset_state()`: one rule on every backend, eager and compiled. The count is
+    one summed scalar, so data-parallel replicas merge it.
+
+    Args:
+        metric: the metric that owns the state (adds one variable to it).
+    """
+
+    def __init__(self, metric):
+        self.count = metric.add_variable(
+            shape=(),
+            initializer="zeros",
+            dtype="float32",
+            aggregation="sum",
+            name="out_of_range_scores",
+        )
+
+    def add(self, count) -> None:
+        self.count.assign(self.count + count)
+
+    def apply(self, value):
+        """`value`, or NaN when any out-of-range score was seen."""
+        return ops.where(self.count > 0, float("nan"), value)

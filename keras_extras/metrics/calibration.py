@@ -12,6 +12,7 @@ from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
     ExtrasMetric,
     PerSampleMean,
+    ScoreRangeGuard,
     check_bool,
     check_int,
     check_one_of,
@@ -29,7 +30,8 @@ def infer_task(y_pred) -> str:
 
 
 def _probabilities(y_true, y_pred, sample_weight, from_logits):
-    """`probability_inputs` with the task read from the shape of `y_pred`."""
+    """`probability_inputs` with the task read from the shape of `y_pred`, soft
+    targets as given, and the out-of-range count."""
     y_pred = ops.convert_to_tensor(y_pred)
     return probability_inputs(
         y_true,
@@ -37,13 +39,16 @@ def _probabilities(y_true, y_pred, sample_weight, from_logits):
         sample_weight,
         task=infer_task(y_pred),
         from_logits=from_logits,
+        soft_targets=True,
+        count_out_of_range=True,
     )
 
 
 def confidences_and_hits(probs, targets):
-    """Per-sample confidence and 0/1 hit (binary: p and the label, as torchmetrics).
+    """Per-sample confidence and hit (binary: p and the label, as torchmetrics).
 
-    Multiclass: confidence is the top probability, hit whether its class is right.
+    Multiclass: confidence is the top probability, hit the target's mass on its
+    class (1 or 0 for a one-hot label; the soft label's share for mixup targets).
     """
     if probs.shape[-1] == 1:
         return probs[:, 0], targets[:, 0]
@@ -121,11 +126,13 @@ class ExpectedCalibrationError(ExtrasMetric):
         self.from_logits = check_bool("from_logits", from_logits)
         # Rows: weight, confidence sum and hit sum of each bin.
         self.bins = CompensatedSum(self, "bins", (3, self.num_bins))
+        self.score_range = ScoreRangeGuard(self)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        probs, targets, weights = _probabilities(
+        probs, targets, weights, out_of_range = _probabilities(
             y_true, y_pred, sample_weight, self.from_logits
         )
+        self.score_range.add(out_of_range)
         confidence, hit = confidences_and_hits(probs, targets)
         bins = ops.cast(ops.floor(confidence * self.num_bins), "int32")
         bins = ops.clip(bins, 0, self.num_bins - 1)
@@ -140,7 +147,7 @@ class ExpectedCalibrationError(ExtrasMetric):
     def result(self):
         weight, confidence, hits = ops.unstack(self.bins.value())
         value = calibration_error(weight, confidence, hits, self.norm)
-        return ops.cast(value, self.dtype)
+        return ops.cast(self.score_range.apply(value), self.dtype)
 
 
 class BrierScore(PerSampleMean):
@@ -177,11 +184,16 @@ class BrierScore(PerSampleMean):
     def __init__(self, from_logits: bool = False, name="brier_score", dtype=None):
         super().__init__(name=name, dtype=dtype)
         self.from_logits = check_bool("from_logits", from_logits)
+        self.score_range = ScoreRangeGuard(self)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        probs, targets, weights = _probabilities(
+        probs, targets, weights, out_of_range = _probabilities(
             y_true, y_pred, sample_weight, self.from_logits
         )
+        self.score_range.add(out_of_range)
         squared = ops.sum(ops.square(probs - targets), axis=-1)
         self.total.add(ops.sum(weights * squared))
         self.weight.add(ops.sum(weights))
+
+    def result(self):
+        return ops.cast(self.score_range.apply(super().result()), self.dtype)

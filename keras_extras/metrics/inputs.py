@@ -46,6 +46,7 @@ def sample_weights(sample_weight, sample_shape: tuple, dtype: str = "float32"):
 
     Accepted shapes: `sample_shape`, `sample_shape + (1,)`, or any prefix of
     `sample_shape` (e.g. a per-sequence weight `(B,)` for per-token labels `(B, T)`).
+    A NaN weight becomes 0: that sample is not counted, by every metric.
     """
     if sample_weight is None:
         return ops.ones([d if d is not None else 1 for d in sample_shape], dtype)
@@ -64,7 +65,7 @@ def sample_weights(sample_weight, sample_shape: tuple, dtype: str = "float32"):
         )
     for _ in range(len(sample_shape) - len(shape)):
         weight = ops.expand_dims(weight, -1)
-    return weight
+    return ops.where(weight == weight, weight, 0.0)  # NaN != NaN
 
 
 def class_probabilities(y_pred, from_logits: bool):
@@ -110,20 +111,42 @@ def _ids_and_max(scores):
     JAX and TensorFlow, while on eager torch `argmax` is one kernel and those
     three ops cost 2 to 3 times more. The row maximum serves both paths: the
     NaN check of the caller reads it.
+
+    An empty batch (0 rows) must pass: `keras.ops.max` refuses empty tensors on
+    torch and in eager TensorFlow even along a non-empty axis, so torch takes
+    `amax`, and the others pass `initial` (which skips that check).
     """
-    row_max = ops.max(scores, axis=-1, keepdims=True)
     if keras.backend.backend() == "torch":
-        return cast_to(ops.argmax(scores, axis=-1), "int32"), row_max[..., 0]
+        ids = cast_to(ops.argmax(scores, axis=-1), "int32")
+        return ids, ops.amax(scores, axis=-1)
     num_classes = scores.shape[-1]
+    floating = _is_floating(scores)
+    lowest = float("-inf") if floating else -(2**31)
+    row_max = ops.max(scores, axis=-1, keepdims=True, initial=lowest)
     index = ops.arange(num_classes, dtype="int32")
-    ids = ops.min(ops.where(scores == row_max, index, num_classes - 1), axis=-1)
+    candidates = ops.where(scores == row_max, index, num_classes - 1)
+    ids = ops.min(candidates, axis=-1, initial=num_classes - 1)
     return ids, row_max[..., 0]
 
 
-def _as_ids(x):
-    if _is_floating(x):
+def _ids_in_range(x, num_classes: int):
+    """Integer ids from labels (`x` rounded when floating) and whether each is in
+    `[0, num_classes)`.
+
+    The range is checked on the values as given, before any cast: an int64
+    `2**32 + 1` or a float `1e10` is out of range (a cast to int32 would wrap it
+    onto a class), and NaN is out of range (NaN compares false). Out-of-range
+    ids come back as 0, for the caller to weight 0.
+    """
+    dtype = str(ops.dtype(x))
+    if dtype == "bool":
+        return cast_to(x, "int32"), None
+    if "float" in dtype:
         x = ops.round(x)
-    return cast_to(x, "int32")
+    ok = _in_range(x, num_classes)
+    if dtype == "int32":
+        return x, ok
+    return cast_to(ops.where(ok, x, 0), "int32"), ok
 
 
 def _in_range(ids, num_classes: int):
@@ -205,7 +228,10 @@ def _flat(x):
 
 
 def _and(mask, other):
-    return other if mask is None else mask & other
+    """`mask & other`, where None stands for "all true"."""
+    if mask is None or other is None:
+        return other if mask is None else mask
+    return mask & other
 
 
 def _countable(mask, sample_weight, sample_shape):
@@ -238,8 +264,7 @@ def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class):
             y_pred = ops.squeeze(y_pred, -1)
             pred_shape = pred_shape[:-1]
         sample_shape = pred_shape
-        pred_ids = _as_ids(y_pred)
-        countable = _in_range(pred_ids, num_classes)
+        pred_ids, countable = _ids_in_range(y_pred, num_classes)
     else:
         raise _shape_error(
             y_true,
@@ -250,8 +275,10 @@ def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class):
 
     rank = len(sample_shape)
     if len(true_shape) == rank + 1 and true_shape[-1] == num_classes:
-        true_ids = class_ids(y_true)
-        countable = _and(countable, ops.greater(ops.max(y_true, axis=-1), 0))
+        # One-hot or soft (mixup, label smoothing) rows: the arg-max class,
+        # counted when the row's largest entry is positive (not NaN, not all 0).
+        true_ids, true_max = _ids_and_max(y_true)
+        countable = _and(countable, true_max > 0)
     else:
         if len(true_shape) == rank + 1 and true_shape[-1] == 1:
             y_true = ops.squeeze(y_true, -1)
@@ -262,14 +289,16 @@ def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class):
                 f"multiclass with num_classes={num_classes}: y_true must be integer "
                 f"ids {sample_shape} or one-hot {sample_shape + (num_classes,)}",
             )
-        true_ids = _as_ids(y_true)
-        countable = _and(countable, _in_range(true_ids, num_classes))
+        true_ids, in_range = _ids_in_range(y_true, num_classes)
+        countable = _and(countable, in_range)
     if not _dims_match(static_shape(true_ids), sample_shape):
         raise _shape_error(y_true, y_pred, "the sample shapes differ")
     if ignore_class is not None:
         countable = _and(countable, ops.not_equal(true_ids, ignore_class))
 
     weights = _countable(countable, sample_weight, sample_shape)
+    if countable is None:  # boolean ids on both sides: all in range
+        return _flat(true_ids), _flat(pred_ids), _flat(weights)
     # Uncountable samples keep weight 0; their ids only need to stay in range.
     true_ids = ops.where(countable, true_ids, 0)
     pred_ids = (
@@ -300,7 +329,7 @@ def binary_inputs(y_true, y_pred):
 def _binary_decisions(y_pred, threshold, from_logits):
     """Predicted 0/1 labels and a mask of countable (non-NaN) entries."""
     if not _is_floating(y_pred):
-        return ops.cast(y_pred, "int32"), None
+        return _ids_in_range(y_pred, 2)
     scores = ops.cast(y_pred, "float32")
     if from_logits:
         scores = ops.sigmoid(scores)
@@ -337,11 +366,12 @@ def _thresholded(
             )
         sample_shape = pred_shape[:-1]
 
-    pred_ids, not_nan = _binary_decisions(y_pred, threshold, from_logits)
-    true_ids = _as_ids(y_true)
-    countable = ops.logical_and(_in_range(true_ids, 2), _in_range(pred_ids, 2))
-    if not_nan is not None:
-        countable = ops.logical_and(countable, not_nan)
+    # Soft binary labels (label smoothing) round: a label counts as 1 above 0.5.
+    pred_ids, countable = _binary_decisions(y_pred, threshold, from_logits)
+    true_ids, true_ok = _ids_in_range(y_true, 2)
+    countable = _and(countable, true_ok)
+    if countable is None:  # boolean labels and predictions: all countable
+        countable = ops.ones_like(true_ids) > 0
     if ignore_class is not None:
         countable = ops.logical_and(countable, ops.not_equal(true_ids, ignore_class))
     weights = sample_weights(sample_weight, sample_shape)
@@ -358,6 +388,9 @@ def _thresholded(
     )
 
 
+SCORE_TOLERANCE = 1e-2
+
+
 def probability_inputs(
     y_true,
     y_pred,
@@ -366,24 +399,38 @@ def probability_inputs(
     task: str,
     num_classes: int | None = None,
     from_logits: bool = False,
+    soft_targets: bool = False,
+    count_out_of_range: bool = False,
 ):
-    """Turn labels and scores into flat probabilities, 0/1 targets and weights.
+    """Turn labels and scores into flat probabilities, targets and weights.
 
     Args:
         y_true: binary labels `S` or `S + (1,)`; multiclass integer ids `S`,
-            `S + (1,)` or one-hot `S + (C,)`; multilabel multi-hot `S + (C,)`.
+            `S + (1,)` or one-hot / soft rows `S + (C,)`; multilabel multi-hot
+            `S + (C,)`. Soft labels (mixup, label smoothing) are accepted.
         y_pred: probabilities or logits: binary `S` or `S + (1,)`, otherwise
             `S + (C,)`. Logits get a sigmoid (binary, multilabel) or a softmax.
         sample_weight: `None`, or weights of shape `S` or a prefix of it.
         task: "binary", "multiclass" or "multilabel".
         num_classes: expected `C` (checked against `y_pred` when given).
         from_logits: whether `y_pred` holds logits.
+        soft_targets: return float targets as given (in [0, 1]; a multiclass row
+            counted when its largest entry is positive) instead of hard 0/1
+            targets: the arg-max class of a multiclass row, a binary or
+            multilabel label rounded (1 above 0.5).
+        count_out_of_range: also return the number of samples whose scores lie
+            outside [0, 1] (beyond `SCORE_TOLERANCE`; always 0 with
+            `from_logits=True`).
 
     Returns:
-        `(probs, targets, weights)`: float32 `(N, K)`, `(N, K)` and `(N,)`, with
-        `K = 1` for binary and `K = C` otherwise. Samples whose label is out of
-        range (not 0/1, or not in `[0, C)`) or whose scores contain NaN get weight 0
-        (and targets 0).
+        `(probs, targets, weights)`, plus the out-of-range count (a float32
+        scalar) with `count_out_of_range=True`: float32 `(N, K)`, `(N, K)` and
+        `(N,)`, with `K = 1` for binary and `K = C` otherwise. Samples whose
+        label is out of range (not 0/1, not in `[0, C)`, NaN, an all-zero row),
+        whose scores contain NaN, or (without `from_logits`) whose scores lie
+        outside [0, 1] get weight 0 (and targets and probabilities 0). Scores
+        within `SCORE_TOLERANCE` of [0, 1] (float rounding, 16-bit outputs) are
+        clipped into it.
     """
     y_true = ops.convert_to_tensor(y_true)
     y_pred = ops.convert_to_tensor(y_pred)
@@ -409,9 +456,16 @@ def probability_inputs(
     num_columns = 1 if task == "binary" else pred_shape[-1]
 
     probs = ops.cast(y_pred, "float32")
+    out_of_range = None
     if from_logits:
         probs = ops.softmax(probs, -1) if task == "multiclass" else ops.sigmoid(probs)
-    valid = ops.logical_not(ops.any(ops.isnan(probs), axis=-1))
+        valid = ops.logical_not(ops.any(ops.isnan(probs), axis=-1))
+    else:
+        # Comparisons with NaN are false: NaN rows are neither inside nor out.
+        inside = (probs >= -SCORE_TOLERANCE) & (probs <= 1.0 + SCORE_TOLERANCE)
+        valid = ops.all(inside, axis=-1)
+        out_of_range = ops.any(~inside & (probs == probs), axis=-1)
+        probs = ops.clip(probs, 0.0, 1.0)
 
     if task == "multiclass" and not (
         len(true_shape) == len(sample_shape) + 1 and true_shape[-1] == num_columns
@@ -422,22 +476,38 @@ def probability_inputs(
             raise _shape_error(
                 y_true, y_pred, "multiclass: y_true must be integer ids or one-hot"
             )
-        ids = _as_ids(y_true)
-        valid = ops.logical_and(valid, _in_range(ids, num_columns))
+        ids, in_range = _ids_in_range(y_true, num_columns)
+        valid = _and(valid, in_range)
         targets = ops.one_hot(ops.where(valid, ids, 0), num_columns, dtype="float32")
     else:
         if not _dims_match(static_shape(y_true), static_shape(probs)):
             raise _shape_error(y_true, y_pred, f"{task}: shapes must match")
-        ids = _as_ids(y_true)
-        valid = ops.logical_and(valid, ops.all(_in_range(ids, 2), axis=-1))
-        targets = ops.cast(ids, "float32")
         if task == "multiclass":
-            valid = ops.logical_and(valid, ops.greater(ops.max(targets, -1), 0))
+            ids, row_max = _ids_and_max(y_true)
+            valid = valid & (row_max > 0)
+            targets = (
+                ops.cast(y_true, "float32")
+                if soft_targets
+                else ops.one_hot(ids, num_columns, dtype="float32")
+            )
+        elif soft_targets:
+            targets = ops.cast(y_true, "float32")
+            valid = valid & ops.all((targets >= 0.0) & (targets <= 1.0), axis=-1)
+        else:
+            ids, in_range = _ids_in_range(y_true, 2)
+            if in_range is not None:
+                valid = valid & ops.all(in_range, axis=-1)
+            targets = ops.cast(ids, "float32")
     weights = ops.where(valid, sample_weights(sample_weight, sample_shape), 0.0)
     targets = ops.where(valid[..., None], targets, 0.0)
     probs = ops.where(valid[..., None], probs, 0.0)
-    return (
+    flat = (
         ops.reshape(probs, (-1, num_columns)),
         ops.reshape(targets, (-1, num_columns)),
         ops.reshape(weights, (-1,)),
     )
+    if not count_out_of_range:
+        return flat
+    if out_of_range is None:
+        return (*flat, ops.zeros((), "float32"))
+    return (*flat, ops.sum(ops.cast(out_of_range, "float32")))

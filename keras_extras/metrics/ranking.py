@@ -29,6 +29,7 @@ from keras import ops
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
     ExtrasMetric,
+    ScoreRangeGuard,
     check_bool,
     check_int,
     check_one_of,
@@ -161,6 +162,7 @@ def lookup_buckets(stats, widths, table):
     and bucket: the mean positions of the positive and negative weight, from the
     state, rounded to `1 / POSITIONS`."""
     position = safe_divide(stats[2:4], stats[0:2] * widths)
+    position = ops.where(position == position, position, 0.0)  # NaN state: no crash
     index = ops.cast(ops.round(ops.clip(position, 0.0, 1.0) * POSITIONS), "int32")
     index = index[0] * (POSITIONS + 1) + index[1]
     return ops.take(table, index, axis=0)
@@ -278,16 +280,19 @@ class _CurveMetric(ExtrasMetric):
         self.histograms = CompensatedSum(
             self, "histograms", (self.state_rows, columns, self.num_thresholds)
         )
+        self.score_range = ScoreRangeGuard(self)
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        probs, targets, weights = probability_inputs(
+        probs, targets, weights, out_of_range = probability_inputs(
             y_true,
             y_pred,
             sample_weight,
             task=self.task,
             num_classes=self.num_classes,
             from_logits=self.from_logits,
+            count_out_of_range=True,
         )
+        self.score_range.add(out_of_range)
         self.histograms.add(
             score_histograms(probs, targets, weights, self.grid_tensor, self.state_rows)
         )
@@ -302,7 +307,7 @@ class _CurveMetric(ExtrasMetric):
             value = scores[0]
         else:
             value = average_curve_scores(scores, positive, negative, self.average)
-        return cast_to(value, self.dtype)
+        return cast_to(self.score_range.apply(value), self.dtype)
 
 
 _RANKING_ARGS = """

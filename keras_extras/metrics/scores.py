@@ -320,9 +320,10 @@ def _accuracy(statistics, zero_division=0.0, options=None):
 
 
 def _balanced_accuracy(statistics, zero_division, options):
-    """Mean recall over the classes present in `y_true` (scikit-learn's)."""
+    """Mean recall over the classes present in `y_true` (scikit-learn's): those
+    whose support is not 0 (negative weights can make it negative)."""
     actual = statistics.actual
-    present = ops.cast(ops.greater(actual, 0), "float32")
+    present = ops.cast(actual != 0, "float32")
     return safe_divide(
         ops.sum(safe_divide(statistics.tp, actual)), ops.sum(present), zero_division
     )
