@@ -1,7 +1,7 @@
 """Every Keras name outside its public API that keras-extras relies on.
 
-Keras offers no public way to do these two things, so the library reads and writes
-two private attributes, here and nowhere else:
+Keras offers no public way to do these things, so the library reads and writes
+private names here and nowhere else:
 
 - `Metric._direction` ("up" or "down"): what Keras' `EarlyStopping` and
   `ModelCheckpoint` read in `mode="auto"` to tell whether a metric is maximised
@@ -9,6 +9,10 @@ two private attributes, here and nowhere else:
 - `Optimizer._learning_rate`: the learning rate as it was given (a float held in a
   variable, or a `LearningRateSchedule`). The public `optimizer.learning_rate`
   evaluates a schedule at the *next* step, which is not the rate the last step used.
+- `CompileMetrics.result()`'s loop variable `mls` (a `MetricsList`, whose
+  `output_name` names the model output): Keras prefixes a single metric's log
+  key with it (`a_accuracy`) but flattens a dict result into the logs without
+  it, so the dict metrics of two outputs would overwrite each other's keys.
 
 `tests/test_keras_compat.py` checks both against the installed Keras; when Keras
 changes them, these functions raise a `RuntimeError` that names the Keras version
@@ -16,6 +20,8 @@ instead of silently doing nothing.
 """
 
 from __future__ import annotations
+
+import sys
 
 import keras
 
@@ -47,3 +53,24 @@ def learning_rate_setting(optimizer):
         return optimizer._learning_rate
     except AttributeError:
         raise _changed("Optimizer._learning_rate") from None
+
+
+def compiled_output_name(metric) -> str | None:
+    """The model output whose compiled metrics hold `metric`, read while Keras'
+    `CompileMetrics.result()` asks for its result; None when called otherwise
+    (directly by a user) or for a single-output model.
+
+    A few frames up, Keras' loop holds the `MetricsList` of the output being
+    computed as `mls`; the metric must be in that list.
+    """
+    frame = sys._getframe(1)
+    for _ in range(4):
+        frame = frame.f_back
+        if frame is None:
+            return None
+        metrics_list = frame.f_locals.get("mls")
+        if metrics_list is not None:
+            held = getattr(metrics_list, "metrics", None) or ()
+            if any(m is metric for m in held):
+                return getattr(metrics_list, "output_name", None)
+    return None

@@ -635,3 +635,49 @@ def test_get_config_round_trip(callback):
 def test_bad_arguments_raise(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make()
+
+
+# ---------------------------------------------------------------- two outputs
+
+
+def test_two_outputs_with_classification_metrics_keep_both_sets_of_keys(tmp_path):
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    labels_a = rng.integers(0, 3, 64)
+    labels_b = rng.integers(0, 3, 64)
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input(shape=(4,))
+    outputs = {
+        "a": keras.layers.Dense(3, activation="softmax", name="a")(inputs),
+        "b": keras.layers.Dense(3, activation="softmax", name="b")(inputs),
+    }
+    net = keras.Model(inputs, outputs)
+    net.compile(
+        optimizer="sgd",
+        loss="sparse_categorical_crossentropy",
+        metrics={
+            "a": [ClassificationMetrics(num_classes=3, metrics=["f1", "mcc"])],
+            "b": [ClassificationMetrics(num_classes=3, metrics=["f1"]), "accuracy"],
+        },
+    )
+    keep = BestCheckpoints(tmp_path, monitor="val_a_f1", save_top_k=1)
+    targets = {"a": labels_a, "b": labels_b}
+    history = net.fit(
+        x,
+        targets,
+        epochs=2,
+        validation_data=(x, targets),
+        verbose=0,
+        callbacks=[keep],
+    )
+    for key in ("a_f1", "a_mcc", "b_f1", "b_accuracy", "val_a_f1", "val_b_f1"):
+        assert key in history.history, sorted(history.history)
+    assert "f1" not in history.history
+    assert keep._resolved_mode == "max"
+    logs = net.evaluate(x, targets, verbose=0, return_dict=True)
+    predicted = net.predict(x, verbose=0)
+    for output, labels in targets.items():
+        expected = skm.f1_score(
+            labels, predicted[output].argmax(-1), average="macro", labels=[0, 1, 2]
+        )
+        assert logs[f"{output}_f1"] == pytest.approx(expected, abs=1e-5)

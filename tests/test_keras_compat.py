@@ -53,3 +53,34 @@ def test_a_changed_keras_fails_loudly():
         _keras_compat.learning_rate_setting(NoRate())
     with pytest.raises(ValueError, match="direction"):
         _keras_compat.set_metric_direction(F1Score(num_classes=3), "sideways")
+
+
+def test_compiled_metrics_expose_the_output_name_of_each_metric():
+    found = {}
+
+    class Spy(keras.metrics.Mean):
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            super().update_state(y_pred, sample_weight=sample_weight)
+
+        def result(self):
+            found[self.name] = _keras_compat.compiled_output_name(self)
+            return super().result()
+
+    inputs = keras.Input((3,))
+    outputs = {
+        "left": keras.layers.Dense(3, name="left")(inputs),
+        "right": keras.layers.Dense(3, name="right")(inputs),
+    }
+    model = keras.Model(inputs, outputs)
+    model.compile(
+        optimizer="sgd",
+        loss="mse",
+        metrics={"left": [Spy(name="l")], "right": [Spy(name="r")]},
+    )
+    x = np.eye(3, dtype="float32")
+    model.evaluate(x, {"left": x, "right": x}, verbose=0)
+    assert found == {"l": "left", "r": "right"}, (
+        f"{VERSION}: CompileMetrics.result() no longer holds the output's "
+        "MetricsList as `mls`"
+    )
+    assert _keras_compat.compiled_output_name(Spy()) is None  # called directly

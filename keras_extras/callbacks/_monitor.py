@@ -22,8 +22,8 @@ def resolve_mode(model, monitor: str, mode: str) -> str:
 
     Besides what Keras does (losses are minimised; a metric whose `name` matches
     carries a direction, see `keras_extras._keras_compat`), a key produced by a
-    dict-valued metric such as `ClassificationMetrics` (`prefix + score`) takes
-    that score's direction from the score registry.
+    dict-valued metric such as `ClassificationMetrics` (its `log_key(score)`)
+    takes that score's direction from the score registry.
     """
     if mode != "auto":
         return mode
@@ -32,9 +32,8 @@ def resolve_mode(model, monitor: str, mode: str) -> str:
         return "min"
     for metric in _model_metrics(model):
         directions = {metric.name: metric_direction(metric)}
-        prefix = getattr(metric, "prefix", "")
         for score in getattr(metric, "score_names", ()):
-            directions[f"{prefix}{score}"] = SCORES[score].direction
+            directions[metric.log_key(score)] = SCORES[score].direction
         if directions.get(name) is not None:
             return "max" if directions[name] == "up" else "min"
     raise ValueError(

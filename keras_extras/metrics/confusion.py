@@ -26,6 +26,7 @@ from typing import Any
 
 from keras import ops
 
+from keras_extras._keras_compat import compiled_output_name
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
     ExtrasMetric,
@@ -658,9 +659,12 @@ class ClassificationMetrics(ConfusionStateMetric):
     """Several classification scores from one confusion state, updated once a step.
 
     `result()` returns a dict `{prefix + score: value}`, which Keras flattens into the
-    training logs (`f1`, `val_f1`, ...). Each score is computed from the same counts
-    exactly as its single-metric class does (`Precision`, `Recall`, `F1Score`,
-    `FBetaScore`, `Specificity`, `BalancedAccuracy`, `MatthewsCorrelation`,
+    training logs (`f1`, `val_f1`, ...). In a model with several outputs, each key
+    also starts with the output's name, as Keras names single metrics there
+    (`a_f1`, `val_a_f1`): Keras flattens dict results without that prefix, and
+    two outputs' keys would overwrite each other. Each score is computed from the
+    same counts exactly as its single-metric class does (`Precision`, `Recall`,
+    `F1Score`, `FBetaScore`, `Specificity`, `BalancedAccuracy`, `MatthewsCorrelation`,
     `CohenKappa`), plus "accuracy" (trace / total; multilabel: 1 - Hamming loss).
     All of them are higher-is-better. `keras_extras.callbacks.EarlyStopping` and
     `BestCheckpoints` find that in `mode="auto"`; Keras' own `EarlyStopping` and
@@ -709,7 +713,13 @@ class ClassificationMetrics(ConfusionStateMetric):
             raise TypeError(f"Invalid `prefix`: expected a str. Received: {prefix!r}")
         self.prefix = prefix
         self.zero_division = _check_zero_division(zero_division)
+        self.output_name = None  # set when Keras computes it for one of several
         super().__init__(num_classes=num_classes, task=task, name=name, **kwargs)
+
+    def log_key(self, score: str) -> str:
+        """The key of `score` in the training logs (without "val_")."""
+        lead = f"{self.output_name}_" if self.output_name else ""
+        return f"{lead}{self.prefix}{score}"
 
     def score_options(self) -> dict[str, Any]:
         return {"beta": self.beta, "kappa_weights": self.kappa_weights}
@@ -727,8 +737,9 @@ class ClassificationMetrics(ConfusionStateMetric):
             zero_division=self.zero_division,
             options=self.score_options(),
         )
+        self.output_name = compiled_output_name(self) or self.output_name
         return {
-            f"{self.prefix}{name}": cast_to(value, self.dtype)
+            self.log_key(name): cast_to(value, self.dtype)
             for name, value in values.items()
         }
 
