@@ -1,5 +1,6 @@
 """Callbacks inside model.fit on the backend under test: behaviour, not just "runs"."""
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -681,3 +682,36 @@ def test_two_outputs_with_classification_metrics_keep_both_sets_of_keys(tmp_path
             labels, predicted[output].argmax(-1), average="macro", labels=[0, 1, 2]
         )
         assert logs[f"{output}_f1"] == pytest.approx(expected, abs=1e-5)
+
+
+def test_per_class_scores_are_scalar_log_keys_for_csv_and_tensorboard(tmp_path):
+    x, y = data(96)
+    validation = data(48, seed=4)
+    per_class = ClassificationMetrics(
+        num_classes=3, metrics=["f1", "mcc"], average=None, class_names=CLASSES
+    )
+    net = model(metrics=[per_class])
+    callbacks = [keras.callbacks.CSVLogger(str(tmp_path / "log.csv"))]
+    if importlib.util.find_spec("tensorboard"):  # its writer needs TensorBoard
+        callbacks.append(keras.callbacks.TensorBoard(str(tmp_path / "tb")))
+    net.fit(x, y, epochs=2, validation_data=validation, verbose=0, callbacks=callbacks)
+    header, *rows = (tmp_path / "log.csv").read_text().splitlines()
+    columns = header.split(",")
+    for name in CLASSES:
+        assert f"f1/{name}" in columns and f"val_f1/{name}" in columns
+    assert "mcc" in columns  # scalar scores keep their plain key
+    last = dict(zip(columns, rows[-1].split(","), strict=True))
+    predicted = net.predict(validation[0], verbose=0).argmax(-1)
+    expected = skm.f1_score(validation[1], predicted, average=None, labels=[0, 1, 2])
+    got = [float(last[f"val_f1/{name}"]) for name in CLASSES]
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+
+
+def test_class_names_are_checked():
+    with pytest.raises(ValueError, match="class_names"):
+        ClassificationMetrics(num_classes=3, class_names=["a", "b"])
+    with pytest.raises(ValueError, match="class_names"):
+        ClassificationMetrics(num_classes=2, class_names=["a", "a"])
+    metric = ClassificationMetrics(num_classes=3, class_names=CLASSES, average=None)
+    clone = ClassificationMetrics.from_config(metric.get_config())
+    assert clone.class_names == CLASSES

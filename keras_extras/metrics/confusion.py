@@ -386,6 +386,24 @@ _INPUTS = """
 """
 
 
+def _check_class_names(class_names, num_classes):
+    """A list of unique strings, one per class, or None."""
+    if class_names is None:
+        return None
+    names = list(class_names) if not isinstance(class_names, str) else None
+    if (
+        names is None
+        or not all(isinstance(n, str) for n in names)
+        or len(set(names)) != len(names)
+        or (num_classes is not None and len(names) != num_classes)
+    ):
+        raise ValueError(
+            "Invalid `class_names`: expected one unique string per class "
+            f"(num_classes={num_classes}). Received: class_names={class_names!r}"
+        )
+    return names
+
+
 def _document(cls):
     """Fill the `{args}` line of a docstring with the shared argument entries."""
     names = [name for name in _ARGS if name not in ("average", "zero_division")]
@@ -677,13 +695,30 @@ class ClassificationMetrics(ConfusionStateMetric):
         beta: beta of "fbeta". Defaults to 1.0.
         kappa_weights: weights of "kappa": None, "linear" or "quadratic".
         prefix: prepended to each key of the result. Defaults to "".
+        class_names: with `average=None`, the names in the per-class keys
+            (`f1/setosa`); one unique string per class. Defaults to the class
+            indices (`f1/0`).
     {args}
+    With `average=None`, each per-class score is its own scalar key,
+    `<score>/<class name>`, so `CSVLogger` writes one column per class and
+    `TensorBoard` draws one curve per class (both refuse vector values, which
+    single metrics such as `F1Score(average=None)` return). Every key is read
+    on the host at each step's log: for thousands of classes, report per-class
+    scores at epoch ends with `keras_extras.callbacks.ClassificationReport`.
+
     Example:
         >>> import numpy as np
         >>> m = ClassificationMetrics(num_classes=3, metrics=("precision", "mcc"))
         >>> m.update_state(np.array([0, 1, 2, 2]), np.array([0, 2, 2, 2]))
         >>> {k: round(float(v), 4) for k, v in m.result().items()}
         {'precision': 0.5556, 'mcc': 0.6455}
+        >>> names = ["a", "b", "c"]
+        >>> m = ClassificationMetrics(
+        ...     num_classes=3, metrics=("f1",), average=None, class_names=names
+        ... )
+        >>> m.update_state(np.array([0, 1, 2, 2]), np.array([0, 2, 2, 2]))
+        >>> {k: round(float(v), 4) for k, v in m.result().items()}
+        {'f1/a': 1.0, 'f1/b': 0.0, 'f1/c': 0.8}
     """
 
     def __init__(
@@ -696,6 +731,7 @@ class ClassificationMetrics(ConfusionStateMetric):
         kappa_weights=None,
         prefix="",
         zero_division=0.0,
+        class_names=None,
         name="classification_metrics",
         **kwargs,
     ):
@@ -713,6 +749,7 @@ class ClassificationMetrics(ConfusionStateMetric):
             raise TypeError(f"Invalid `prefix`: expected a str. Received: {prefix!r}")
         self.prefix = prefix
         self.zero_division = _check_zero_division(zero_division)
+        self.class_names = _check_class_names(class_names, num_classes)
         self.output_name = None  # set when Keras computes it for one of several
         super().__init__(num_classes=num_classes, task=task, name=name, **kwargs)
 
@@ -738,12 +775,29 @@ class ClassificationMetrics(ConfusionStateMetric):
             options=self.score_options(),
         )
         self.output_name = compiled_output_name(self) or self.output_name
-        return {
-            self.log_key(name): cast_to(value, self.dtype)
-            for name, value in values.items()
-        }
+        results = {}
+        for name, value in values.items():
+            value = cast_to(value, self.dtype)
+            if len(value.shape) == 0:
+                results[self.log_key(name)] = value
+                continue
+            names = self.class_names or [str(i) for i in range(value.shape[0])]
+            for class_name, per_class in zip(names, ops.unstack(value), strict=True):
+                results[f"{self.log_key(name)}/{class_name}"] = per_class
+        return results
 
-    config_fields = ("average", "beta", "kappa_weights", "prefix", "zero_division")
+    config_fields = (
+        "average",
+        "beta",
+        "kappa_weights",
+        "prefix",
+        "zero_division",
+        "class_names",
+    )
+
+    def _build_state(self, num_classes: int) -> None:
+        _check_class_names(self.class_names, num_classes)
+        super()._build_state(num_classes)
 
     def get_config(self):
         # The `metrics` argument is kept, validated, as the tuple `score_names`.

@@ -256,11 +256,13 @@ def average_ratio(numerator, denominator, support, average, zero_division):
         return per_class[..., 1]
     if average == "macro":
         return ops.mean(per_class, axis=-1)
-    return safe_divide(
-        ops.sum(ops.multiply(per_class, support), axis=-1),
-        ops.sum(support, axis=-1),
-        zero_division,
-    )
+    # "weighted" without any support: scikit-learn gives zero_division only when
+    # the score's denominator is 0 in every class (e.g. no positive prediction
+    # for precision), and 0 otherwise.
+    empty = ops.where(ops.sum(denominator, axis=-1) == 0, zero_division, 0.0)
+    total = ops.sum(support, axis=-1)
+    weighted = ops.sum(per_class * support, axis=-1) / ops.where(total == 0, 1.0, total)
+    return ops.where(total == 0, empty, weighted)
 
 
 def _pooled_binary(statistics: ClassStatistics) -> ClassStatistics:
@@ -293,12 +295,14 @@ def agreement_terms(statistics: ClassStatistics):
         if statistics.task == "multilabel":
             pooled = _pooled_binary(statistics)
         total = pooled.total
-        marginals = safe_divide(
-            ops.stack([pooled.predicted, pooled.actual]), total
-        )  # (2, C)
+        counts = ops.stack([pooled.predicted, pooled.actual])  # (2, C)
+        marginals = safe_divide(counts, total)
         accuracy = _accuracy(statistics)
         chance = ops.sum(ops.prod(marginals, axis=0))
         variances = ops.sum(marginals * (1.0 - marginals), axis=-1)
+        # One class holds everything: the variance is 0, exactly (XLA divides
+        # by multiplying with a reciprocal, and x * (1 / x) can miss 1).
+        variances = ops.where(ops.amax(counts, axis=-1) >= total, 0.0, variances)
         statistics.cache["agreement"] = (accuracy, chance, variances[1], variances[0])
     return statistics.cache["agreement"]
 
