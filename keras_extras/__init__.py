@@ -1,8 +1,9 @@
 """keras-extras: metrics and callbacks for Keras 3, identical on JAX, PyTorch and
 TensorFlow.
 
-`keras_extras.metrics`, `keras_extras.callbacks` and `keras_extras.authoring` (the
-building blocks for writing your own metric) are imported on first use
+`keras_extras.metrics`, `keras_extras.callbacks`, `keras_extras.authoring` (the
+building blocks for writing your own metric) and `keras_extras.tuning` (KerasTuner
+objectives with the right direction) are imported on first use
 (`import keras_extras.metrics`, or `keras_extras.metrics.F1Score`), not by
 `import keras_extras` itself: Keras fixes its backend when it is first imported, and
 programs such as `python -m keras_extras.examples.iris --backend jax` must choose it
@@ -14,10 +15,10 @@ import importlib
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "authoring", "callbacks", "metrics"]
+__all__ = ["__version__", "authoring", "callbacks", "metrics", "tuning"]
 
 
 def __getattr__(name):
-    if name in ("authoring", "callbacks", "metrics"):
+    if name in ("authoring", "callbacks", "metrics", "tuning"):
         return importlib.import_module(f"keras_extras.{name}")
     raise AttributeError(f"module 'keras_extras' has no attribute {name!r}")
