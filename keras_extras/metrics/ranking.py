@@ -349,9 +349,11 @@ class AUROC(_CurveMetric):
     `sklearn.metrics.roc_auc_score`), and otherwise read from where in the bucket
     each class's weight lies on average (`bucket_table`). Keras' `AUC` covers binary
     and multilabel inputs; this one also takes sparse multiclass labels. Exact for
-    scores on the grid; on continuous scores the largest gap to scikit-learn we
-    measured with the default 200 thresholds was 1.3e-3 (530 random problems,
-    saturated softmax outputs included; `benchmarks/ranking_accuracy.py`).
+    scores on the grid. On continuous scores, the largest gap to scikit-learn we
+    measured with the default 200 thresholds was 2.1e-3 at 50 samples, 2.3e-4 at
+    1000, and up to 2.0e-2 when the probabilities crowd near 1 / classes
+    (near-uniform softmax), where `num_thresholds=2000` brings it to 5.0e-3
+    (`benchmarks/ranking_accuracy.py`; tables in docs/benchmarks.md).
     {args}
     Example:
         >>> import numpy as np
@@ -376,9 +378,11 @@ class AveragePrecision(_CurveMetric):
     `sklearn.metrics.average_precision_score`). Exact for scores on the grid.
     Between grid points, each bucket's positives are placed by the mean position of
     each class's weight in the bucket and by how many positives it holds
-    (`average_precision_from_stats`); on continuous scores the largest gap to
-    scikit-learn we measured with the default 200 thresholds was 4.8e-3 (530 random
-    problems, saturated softmax outputs included; `benchmarks/ranking_accuracy.py`).
+    (`average_precision_from_stats`). On continuous scores, the largest gap to
+    scikit-learn we measured with the default 200 thresholds was 9.9e-3 at 50
+    samples, 2.4e-3 at 1000, and up to 5.6e-2 when the probabilities crowd near
+    1 / classes (near-uniform softmax), where `num_thresholds=2000` brings it to
+    1.3e-2 (`benchmarks/ranking_accuracy.py`; tables in docs/benchmarks.md).
     {args}
     Example:
         >>> import numpy as np
