@@ -5,7 +5,13 @@ fit/evaluate, with sample weights and several batches."""
 import keras
 import numpy as np
 import pytest
-from helpers import assert_save_load, logs_from_fit_and_evaluate, run_eager
+from helpers import (
+    BATCH_SIZES,
+    CLASS_COUNTS,
+    assert_save_load,
+    logs_from_fit_and_evaluate,
+    run_eager,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn import metrics as skm
@@ -48,9 +54,9 @@ def confidence_and_hit(labels, probs):
 def probability_batches(draw, binary=None):
     """Batches of probabilities (multiclass or binary) with labels and weights."""
     binary = draw(st.booleans()) if binary is None else binary
-    num_classes = 2 if binary else draw(st.integers(2, 5))
+    num_classes = 2 if binary else draw(st.sampled_from(CLASS_COUNTS))
     rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
-    sizes = draw(st.lists(st.integers(1, 30), min_size=1, max_size=3))
+    sizes = draw(st.lists(st.sampled_from(BATCH_SIZES), min_size=1, max_size=3))
     weighted = draw(st.booleans())
     on_grid = draw(st.booleans())
     batches = []
@@ -177,7 +183,7 @@ def test_ranking_exact_on_grid(kind, average, data):
 
 
 @pytest.mark.parametrize("kind", ["auroc", "ap"])
-@given(seed=st.integers(0, 2**31 - 1), num_classes=st.integers(2, 5))
+@given(seed=st.integers(0, 2**31 - 1), num_classes=st.sampled_from(CLASS_COUNTS))
 def test_ranking_close_on_continuous_scores(kind, seed, num_classes):
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, num_classes, 400)

@@ -7,6 +7,8 @@ import keras
 import numpy as np
 import pytest
 from helpers import (
+    BATCH_SIZES,
+    CLASS_COUNTS,
     assert_save_load,
     logs_from_fit_and_evaluate,
     pass_through_model,
@@ -44,9 +46,9 @@ def classification_case(draw, tasks=("binary", "multiclass", "multilabel")):
     """Batches of labels and predictions in every accepted format, with edge cases:
     absent classes, single-class batches, all-right and all-wrong batches."""
     task = draw(st.sampled_from(tasks))
-    num_classes = 2 if task == "binary" else draw(st.integers(2, 5))
+    num_classes = 2 if task == "binary" else draw(st.sampled_from(CLASS_COUNTS))
     rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
-    sizes = draw(st.lists(st.integers(1, 16), min_size=1, max_size=3))
+    sizes = draw(st.lists(st.sampled_from(BATCH_SIZES), min_size=1, max_size=3))
     weighted = draw(st.booleans())
     ignore = draw(st.sampled_from([None, None, 0, -1])) if task != "binary" else None
     pred_format = draw(st.sampled_from(["scores", "ids"]))

@@ -4,7 +4,13 @@ definitions, on every backend, eagerly and inside compiled fit/evaluate."""
 import keras
 import numpy as np
 import pytest
-from helpers import assert_save_load, logs_from_fit_and_evaluate, run_eager
+from helpers import (
+    BATCH_SIZES,
+    CLASS_COUNTS,
+    assert_save_load,
+    logs_from_fit_and_evaluate,
+    run_eager,
+)
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -50,10 +56,10 @@ def make(name, from_logits, normalize=False):
 @st.composite
 def distribution_batches(draw):
     """Several batches of probabilities (with exact zeros and ones) or logits."""
-    num_classes = draw(st.integers(2, 6))
+    num_classes = draw(st.sampled_from(CLASS_COUNTS))
     from_logits = draw(st.booleans())
     seed = draw(st.integers(0, 2**31 - 1))
-    sizes = draw(st.lists(st.integers(1, 17), min_size=1, max_size=4))
+    sizes = draw(st.lists(st.sampled_from(BATCH_SIZES), min_size=1, max_size=4))
     weighted = draw(st.booleans())
     rng = np.random.default_rng(seed)
     batches = []

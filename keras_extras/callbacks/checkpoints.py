@@ -121,6 +121,16 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
         True
     """
 
+    config_fields = (
+        "directory",
+        "monitor",
+        "mode",
+        "save_top_k",
+        "save_last",
+        "filename",
+        "save_weights_only",
+    )
+
     def __init__(
         self,
         directory,
@@ -333,14 +343,3 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
         self._write_manifest()  # only now may the dropped files go
         for checkpoint in dropped:
             Path(checkpoint["path"]).unlink(missing_ok=True)
-
-    def get_config(self):
-        return {
-            "directory": str(self.directory),
-            "monitor": self.monitor,
-            "mode": self.mode,
-            "save_top_k": self.save_top_k,
-            "save_last": self.save_last,
-            "filename": self.filename,
-            "save_weights_only": self.save_weights_only,
-        }

@@ -51,6 +51,20 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
         True
     """
 
+    config_fields = (
+        "monitor",
+        "min_delta",
+        "patience",
+        "verbose",
+        "mode",
+        "baseline",
+        "restore_best_weights",
+        "start_from_epoch",
+        "divergence_threshold",
+        "stopping_threshold",
+        "check_finite",
+    )
+
     def __init__(
         self,
         monitor: str = "val_loss",
@@ -135,16 +149,10 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
             print(f"Epoch {epoch + 1}: {self.monitor}={value} stops training: {reason}")
 
     def get_config(self):
+        # Keras keeps `min_delta` sign-flipped and `mode` resolved: the config
+        # holds the arguments as given.
         return {
-            "monitor": self.monitor,
+            **super().get_config(),
             "min_delta": abs(self.min_delta),
-            "patience": self.patience,
-            "verbose": self.verbose,
             "mode": self._requested_mode,
-            "baseline": self.baseline,
-            "restore_best_weights": self.restore_best_weights,
-            "start_from_epoch": self.start_from_epoch,
-            "divergence_threshold": self.divergence_threshold,
-            "stopping_threshold": self.stopping_threshold,
-            "check_finite": self.check_finite,
         }

@@ -55,6 +55,14 @@ class LRFinder(ConfigMixin, keras.callbacks.Callback):
         1.0
     """
 
+    config_fields = (
+        "min_lr",
+        "max_lr",
+        "num_steps",
+        "smoothing",
+        "divergence_factor",
+    )
+
     def __init__(
         self,
         min_lr: float = 1e-7,
@@ -179,12 +187,3 @@ class LRFinder(ConfigMixin, keras.callbacks.Callback):
         save_figure(figure, path)
         plt.close(figure)
         return path
-
-    def get_config(self):
-        return {
-            "min_lr": self.min_lr,
-            "max_lr": self.max_lr,
-            "num_steps": self.num_steps,
-            "smoothing": self.smoothing,
-            "divergence_factor": self.divergence_factor,
-        }

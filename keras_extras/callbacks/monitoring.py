@@ -54,6 +54,8 @@ class LearningRateMonitor(ConfigMixin, keras.callbacks.Callback):
         True
     """
 
+    config_fields = ("log_every",)
+
     def __init__(self, log_every: str = "epoch"):
         super().__init__()
         self.log_every = check_one_of("log_every", log_every, LOG_EVERY)
@@ -82,9 +84,6 @@ class LearningRateMonitor(ConfigMixin, keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
             logs["learning_rate"] = self._rate_used()
-
-    def get_config(self):
-        return {"log_every": self.log_every}
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
@@ -115,6 +114,8 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
         >>> limit.stopped_epoch is None
         True
     """
+
+    config_fields = ("seconds",)
 
     def __init__(self, seconds: float):
         super().__init__()
@@ -150,9 +151,6 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         self._check()
 
-    def get_config(self):
-        return {"seconds": self.seconds}
-
 
 @keras.saving.register_keras_serializable(package="keras_extras")
 class ThroughputMonitor(ConfigMixin, keras.callbacks.Callback):
@@ -173,6 +171,11 @@ class ThroughputMonitor(ConfigMixin, keras.callbacks.Callback):
         >>> ThroughputMonitor(batch_size=32).get_config()
         {'batch_size': 32, 'skip_steps': 3}
     """
+
+    config_fields = (
+        "batch_size",
+        "skip_steps",
+    )
 
     async_safe = True
 
@@ -208,6 +211,3 @@ class ThroughputMonitor(ConfigMixin, keras.callbacks.Callback):
         logs["steps_per_second"] = 1.0 / seconds_per_step
         if self.batch_size is not None:
             logs["samples_per_second"] = self.batch_size / seconds_per_step
-
-    def get_config(self):
-        return {"batch_size": self.batch_size, "skip_steps": self.skip_steps}

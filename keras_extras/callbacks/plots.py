@@ -71,6 +71,11 @@ class PlotHistory(ConfigMixin, keras.callbacks.Callback):
         {'path': 'runs/history.png', 'every_n_epochs': None}
     """
 
+    config_fields = (
+        "path",
+        "every_n_epochs",
+    )
+
     def __init__(self, path, every_n_epochs: int | None = None):
         super().__init__()
         pyplot()
@@ -131,9 +136,6 @@ class PlotHistory(ConfigMixin, keras.callbacks.Callback):
         plt.close(figure)
         self.panels = list(panels)
 
-    def get_config(self):
-        return {"path": str(self.path), "every_n_epochs": self.every_n_epochs}
-
 
 @keras.saving.register_keras_serializable(package="keras_extras")
 class ConfusionMatrixPlot(ConfigMixin, keras.callbacks.Callback):
@@ -155,6 +157,13 @@ class ConfusionMatrixPlot(ConfigMixin, keras.callbacks.Callback):
         >>> plot.normalize
         'true'
     """
+
+    config_fields = (
+        "validation_data",
+        "path",
+        "class_names",
+        "normalize",
+    )
 
     def __init__(self, validation_data, path, class_names=None, normalize="true"):
         super().__init__()
@@ -199,11 +208,3 @@ class ConfusionMatrixPlot(ConfigMixin, keras.callbacks.Callback):
         figure.tight_layout()
         save_figure(figure, self.path)
         plt.close(figure)
-
-    def get_config(self):
-        return {
-            "validation_data": self.validation_data,
-            "path": str(self.path),
-            "class_names": self.class_names,
-            "normalize": self.normalize,
-        }

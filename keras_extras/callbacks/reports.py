@@ -118,6 +118,14 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
         ['cat', 'dog']
     """
 
+    config_fields = (
+        "validation_data",
+        "class_names",
+        "every_n_epochs",
+        "path",
+        "verbose",
+    )
+
     def __init__(
         self,
         validation_data,
@@ -156,13 +164,3 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
             self.path.parent.mkdir(parents=True, exist_ok=True)
             text = json.dumps(self.history, indent=2)
             atomic_write(self.path, lambda temporary: temporary.write_text(text))
-
-    def get_config(self):
-        # validation_data holds arrays: the config round-trips in memory, not JSON.
-        return {
-            "validation_data": self.validation_data,
-            "class_names": self.class_names,
-            "every_n_epochs": self.every_n_epochs,
-            "path": str(self.path) if self.path is not None else None,
-            "verbose": self.verbose,
-        }

@@ -15,6 +15,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_extras._config import declared_config
 from keras_extras._keras_compat import set_metric_direction
 from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.inputs import check_batch_sizes, sample_weights, static_shape
@@ -62,6 +63,8 @@ class ExtrasMetric(keras.metrics.Metric):
       its bases), the attribute of that name. Store each constructor argument
       under its own name and list it; `from_config(get_config())` then rebuilds
       the metric;
+    - **default name**: the class attribute `default_name`, used when `name`
+      is None (Keras derives one from the class name without it);
     - **monitor direction**: the class attribute `direction` ("up" when higher
       is better, "down" otherwise) is what Keras' `EarlyStopping` and
       `ModelCheckpoint` read in `mode="auto"`; without it they assume "down".
@@ -95,6 +98,7 @@ class ExtrasMetric(keras.metrics.Metric):
     """
 
     direction = "up"
+    default_name = ""
     config_fields: tuple[str, ...] = ()
     registration_package: str | None = None
 
@@ -104,21 +108,11 @@ class ExtrasMetric(keras.metrics.Metric):
         keras.saving.register_keras_serializable(package=package)(cls)
 
     def __init__(self, name: str | None = None, dtype=None):
-        super().__init__(name=name, dtype=dtype)
+        super().__init__(name=name or self.default_name or None, dtype=dtype)
         set_metric_direction(self, self.direction)
 
     def get_config(self):
-        config = super().get_config()
-        for cls in reversed(type(self).__mro__):
-            for field in vars(cls).get("config_fields", ()):
-                if not hasattr(self, field):
-                    raise AttributeError(
-                        f"{cls.__name__}.config_fields lists {field!r}, but the "
-                        f"metric has no attribute {field!r}: store the constructor "
-                        f"argument as `self.{field}`."
-                    )
-                config[field] = getattr(self, field)
-        return config
+        return {**super().get_config(), **declared_config(self)}
 
 
 class PerSampleMean(ExtrasMetric):

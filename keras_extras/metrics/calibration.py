@@ -110,6 +110,7 @@ class ExpectedCalibrationError(ExtrasMetric):
     """
 
     direction = "down"
+    default_name = "expected_calibration_error"
     config_fields = ("num_bins", "norm", "from_logits")
 
     def __init__(
@@ -117,7 +118,7 @@ class ExpectedCalibrationError(ExtrasMetric):
         num_bins: int = 15,
         norm: str = "l1",
         from_logits: bool = False,
-        name: str = "expected_calibration_error",
+        name: str | None = None,
         dtype=None,
     ):
         super().__init__(name=name, dtype=dtype)
@@ -181,7 +182,9 @@ class BrierScore(PerSampleMean):
     direction = "down"
     config_fields = ("from_logits",)
 
-    def __init__(self, from_logits: bool = False, name="brier_score", dtype=None):
+    default_name = "brier_score"
+
+    def __init__(self, from_logits: bool = False, name: str | None = None, dtype=None):
         super().__init__(name=name, dtype=dtype)
         self.from_logits = check_bool("from_logits", from_logits)
         self.score_range = ScoreRangeGuard(self)

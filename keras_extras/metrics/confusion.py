@@ -22,6 +22,7 @@ a compiled step cannot raise on values.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from keras import ops
@@ -291,7 +292,6 @@ class ScoreMetric(ConfusionStateMetric):
     """
 
     score = ""
-    default_name = ""
     config_fields = ("average", "zero_division")
 
     def __init__(
@@ -329,7 +329,7 @@ class ScoreMetric(ConfusionStateMetric):
             threshold=threshold,
             from_logits=from_logits,
             ignore_class=ignore_class,
-            name=name or self.default_name or None,
+            name=name,
             dtype=dtype,
         )
 
@@ -503,9 +503,31 @@ class FBetaScore(ScoreMetric):
     default_name = "fbeta_score"
     config_fields = ("beta",)
 
-    def __init__(self, num_classes=None, beta=1.0, **kwargs):
+    def __init__(
+        self,
+        num_classes: int | None = None,
+        task: str = "multiclass",
+        average: str | None = "macro",
+        beta: float = 1.0,
+        threshold: float = 0.5,
+        from_logits: bool = False,
+        ignore_class: int | None = None,
+        zero_division: float = 0.0,
+        name: str | None = None,
+        dtype=None,
+    ):
         self.beta = check_number("beta", beta, 0.0, None, low_inclusive=False)
-        super().__init__(num_classes=num_classes, **kwargs)
+        super().__init__(
+            num_classes=num_classes,
+            task=task,
+            average=average,
+            threshold=threshold,
+            from_logits=from_logits,
+            ignore_class=ignore_class,
+            zero_division=zero_division,
+            name=name,
+            dtype=dtype,
+        )
 
     def score_options(self):
         return {"beta": self.beta}
@@ -629,9 +651,31 @@ class CohenKappa(ScoreMetric):
     default_name = "cohen_kappa"
     config_fields = ("weights",)
 
-    def __init__(self, num_classes=None, weights=None, **kwargs):
+    def __init__(
+        self,
+        num_classes: int | None = None,
+        task: str = "multiclass",
+        average: str | None = "macro",
+        weights: str | None = None,
+        threshold: float = 0.5,
+        from_logits: bool = False,
+        ignore_class: int | None = None,
+        zero_division: float = 0.0,
+        name: str | None = None,
+        dtype=None,
+    ):
         self.weights = check_one_of("weights", weights, KAPPA_WEIGHTS)
-        super().__init__(num_classes=num_classes, **kwargs)
+        super().__init__(
+            num_classes=num_classes,
+            task=task,
+            average=average,
+            threshold=threshold,
+            from_logits=from_logits,
+            ignore_class=ignore_class,
+            zero_division=zero_division,
+            name=name,
+            dtype=dtype,
+        )
 
     def score_options(self):
         return {"kappa_weights": self.weights}
@@ -661,11 +705,29 @@ class ConfusionMatrix(ConfusionStateMetric):
 
     config_fields = ("normalize",)
 
+    default_name = "confusion_matrix"
+
     def __init__(
-        self, num_classes=None, normalize=None, name="confusion_matrix", **kwargs
+        self,
+        num_classes: int | None = None,
+        normalize: str | None = None,
+        task: str = "multiclass",
+        threshold: float = 0.5,
+        from_logits: bool = False,
+        ignore_class: int | None = None,
+        name: str | None = None,
+        dtype=None,
     ):
         self.normalize = check_one_of("normalize", normalize, NORMALIZATIONS)
-        super().__init__(num_classes=num_classes, name=name, **kwargs)
+        super().__init__(
+            num_classes=num_classes,
+            task=task,
+            threshold=threshold,
+            from_logits=from_logits,
+            ignore_class=ignore_class,
+            name=name,
+            dtype=dtype,
+        )
 
     def result(self):
         matrix = normalize_matrix(self.confusion_matrix(), self.normalize)
@@ -721,19 +783,24 @@ class ClassificationMetrics(ConfusionStateMetric):
         {'f1/a': 1.0, 'f1/b': 0.0, 'f1/c': 0.8}
     """
 
+    default_name = "classification_metrics"
+
     def __init__(
         self,
-        num_classes=None,
-        metrics=("precision", "recall", "f1"),
-        task="multiclass",
-        average="macro",
-        beta=1.0,
-        kappa_weights=None,
-        prefix="",
-        zero_division=0.0,
-        class_names=None,
-        name="classification_metrics",
-        **kwargs,
+        num_classes: int | None = None,
+        metrics: Sequence[str] = ("precision", "recall", "f1"),
+        task: str = "multiclass",
+        average: str | None = "macro",
+        beta: float = 1.0,
+        kappa_weights: str | None = None,
+        prefix: str = "",
+        zero_division: float = 0.0,
+        class_names: Sequence[str] | None = None,
+        threshold: float = 0.5,
+        from_logits: bool = False,
+        ignore_class: int | None = None,
+        name: str | None = None,
+        dtype=None,
     ):
         check_one_of("task", task, TASKS)
         if isinstance(metrics, str) or not metrics:
@@ -751,7 +818,15 @@ class ClassificationMetrics(ConfusionStateMetric):
         self.zero_division = _check_zero_division(zero_division)
         self.class_names = _check_class_names(class_names, num_classes)
         self.output_name = None  # set when Keras computes it for one of several
-        super().__init__(num_classes=num_classes, task=task, name=name, **kwargs)
+        super().__init__(
+            num_classes=num_classes,
+            task=task,
+            threshold=threshold,
+            from_logits=from_logits,
+            ignore_class=ignore_class,
+            name=name,
+            dtype=dtype,
+        )
 
     def log_key(self, score: str) -> str:
         """The key of `score` in the training logs (without "val_")."""

@@ -60,10 +60,7 @@ class UniformKLDivergence(_DistributionMetric):
 
     direction = "up"
 
-    def __init__(
-        self, from_logits: bool = False, name="uniform_kl_divergence", dtype=None
-    ):
-        super().__init__(from_logits=from_logits, name=name, dtype=dtype)
+    default_name = "uniform_kl_divergence"
 
     def per_sample(self, y_true, y_pred):
         probs, log_probs = class_probabilities(y_pred, self.from_logits)
@@ -99,13 +96,14 @@ class PredictiveEntropy(_DistributionMetric):
     """
 
     direction = "down"
+    default_name = "predictive_entropy"
     config_fields = ("normalize",)
 
     def __init__(
         self,
         normalize: bool = False,
         from_logits: bool = False,
-        name="predictive_entropy",
+        name: str | None = None,
         dtype=None,
     ):
         super().__init__(from_logits=from_logits, name=name, dtype=dtype)

@@ -252,7 +252,7 @@ class _CurveMetric(ExtrasMetric):
         average: str | None = "macro",
         num_thresholds: int = 200,
         from_logits: bool = False,
-        name=None,
+        name: str | None = None,
         dtype=None,
     ):
         super().__init__(name=name, dtype=dtype)
@@ -364,9 +364,7 @@ class AUROC(_CurveMetric):
     """
 
     curve = staticmethod(auroc_from_stats)
-
-    def __init__(self, num_classes=None, name="auroc", **kwargs):
-        super().__init__(num_classes=num_classes, name=name, **kwargs)
+    default_name = "auroc"
 
 
 class AveragePrecision(_CurveMetric):
@@ -394,9 +392,7 @@ class AveragePrecision(_CurveMetric):
 
     curve = staticmethod(average_precision_from_stats)
     state_rows = 5
-
-    def __init__(self, num_classes=None, name="average_precision", **kwargs):
-        super().__init__(num_classes=num_classes, name=name, **kwargs)
+    default_name = "average_precision"
 
 
 for _cls in (AUROC, AveragePrecision):
