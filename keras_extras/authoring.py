@@ -38,7 +38,7 @@ Input formatting
     and weights.
     `class_probabilities`: class probabilities and finite log-probabilities.
     `class_ids`: arg-max ids, the fast way on every backend.
-    `sample_weights`: `sample_weight` (or ones) broadcast to the sample shape.
+    `broadcast_sample_weight`: `sample_weight` (or ones) broadcast to the sample shape.
 
 Arithmetic and checks
     `safe_divide`: division with a chosen value where the denominator is 0.
@@ -63,15 +63,16 @@ Example:
     0.75
 """
 
+from keras_extras._validation import check_bool, check_int, check_number, check_one_of
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import ExtrasMetric, PerSampleMean, safe_divide
 from keras_extras.metrics.confusion import ConfusionStateMetric, ScoreMetric
 from keras_extras.metrics.inputs import (
+    broadcast_sample_weight,
     class_ids,
     class_probabilities,
     classification_inputs,
     probability_inputs,
-    sample_weights,
 )
 from keras_extras.metrics.scores import (
     ClassStatistics,
@@ -79,7 +80,6 @@ from keras_extras.metrics.scores import (
     compute_scores,
     register_score,
 )
-from keras_extras.validation import check_bool, check_int, check_number, check_one_of
 
 __all__ = [
     "ClassStatistics",
@@ -100,6 +100,6 @@ __all__ = [
     "probability_inputs",
     "register_score",
     "safe_divide",
-    "sample_weights",
+    "broadcast_sample_weight",
     "weighted_bincount",
 ]

@@ -6,12 +6,12 @@ import pathlib
 import keras
 import numpy as np
 import pytest
+from helpers import compiled_metrics, pass_through_model
 from keras import ops
 
 import keras_extras.metrics as metrics
 from keras_extras import authoring
 from keras_extras.metrics import calibration, confusion, distribution, ranking
-from tests.helpers import compiled_metrics, pass_through_model
 
 PACKAGE_DIR = pathlib.Path(authoring.__file__).parent
 

@@ -153,10 +153,7 @@ def _pooled(case):
     if case["task"] == "multiclass" and case["ignore_class"] is not None:
         keep = labels != case["ignore_class"]
         labels, decisions, weights = labels[keep], decisions[keep], weights[keep]
-    if case["task"] == "multilabel" and case["ignore_class"] == 0:
-        # Entries equal to the ignored label drop out: mask them with weight 0
-        # through a per-entry view (see _reference_multilabel).
-        pass
+    # Multilabel ignore_class masks entries, not samples: `reference` does that.
     return labels, decisions, weights
 
 

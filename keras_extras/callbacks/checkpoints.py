@@ -10,6 +10,14 @@ from pathlib import Path
 
 import keras
 
+from keras_extras._validation import check_bool, check_int, check_one_of
+from keras_extras.callbacks._files import (
+    TEMPORARY_PREFIX,
+    atomic_write,
+    process_alive,
+    temporary_owner,
+    write_text,
+)
 from keras_extras.callbacks._monitor import (
     MODES,
     as_float,
@@ -18,59 +26,9 @@ from keras_extras.callbacks._monitor import (
     resolve_mode,
 )
 from keras_extras.callbacks.base import ConfigMixin
-from keras_extras.validation import check_bool, check_int, check_one_of
 
 MANIFEST = "checkpoints.json"
 LOCK = ".lock"
-_TEMPORARY_PREFIX = ".tmp-"
-
-
-def atomic_write(path: Path, write) -> None:
-    """Call `write(temporary_path)`, flush it to disk, then rename it to `path`.
-
-    The temporary file lives in the same directory (a rename across file systems
-    is not atomic) and ends like `path` (Keras checks `.keras`, `.weights.h5`). A
-    crash at any point leaves either the old `path` or the new one, never a
-    truncated file.
-    """
-    path = Path(path)
-    temporary = path.with_name(f"{_TEMPORARY_PREFIX}{os.getpid()}-{path.name}")
-    try:
-        write(temporary)
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, under another user
-    return True
-
-
-def _temporary_owner(path: Path) -> int | None:
-    """The process id in a temporary file's name (`.tmp-<pid>-<name>`)."""
-    pid = path.name[len(_TEMPORARY_PREFIX) :].split("-", 1)[0]
-    return int(pid) if pid.isdigit() else None
-
-
-def _write_text(text: str):
-    def write(temporary: Path) -> None:
-        temporary.write_text(text)
-
-    return write
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
@@ -197,7 +155,7 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
                 dead = (
                     host == socket.gethostname()
                     and pid.isdigit()
-                    and not _process_alive(int(pid))
+                    and not process_alive(int(pid))
                 )
                 if not (mine or dead):
                     raise RuntimeError(
@@ -220,9 +178,9 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
 
     def _remove_stale_temporaries(self) -> None:
         """Delete temporary files left by dead runs (a run killed mid-save)."""
-        for stale in self.directory.glob(f"{_TEMPORARY_PREFIX}*"):
-            pid = _temporary_owner(stale)
-            if pid is None or pid == os.getpid() or not _process_alive(pid):
+        for stale in self.directory.glob(f"{TEMPORARY_PREFIX}*"):
+            pid = temporary_owner(stale)
+            if pid is None or pid == os.getpid() or not process_alive(pid):
                 stale.unlink(missing_ok=True)
 
     # ------------------------------------------------------------ manifest
@@ -273,7 +231,7 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
             "checkpoints": self.checkpoints,
         }
         atomic_write(
-            self.directory / MANIFEST, _write_text(json.dumps(manifest, indent=2))
+            self.directory / MANIFEST, write_text(json.dumps(manifest, indent=2))
         )
 
     def _free_path(self, name: str) -> Path:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import keras
 
+from keras_extras._validation import check_bool, check_number, check_one_of
 from keras_extras.callbacks._monitor import MODES, as_float, is_finite, resolve_mode
 from keras_extras.callbacks.base import ConfigMixin
-from keras_extras.validation import check_bool, check_number, check_one_of
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")

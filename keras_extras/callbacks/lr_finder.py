@@ -10,9 +10,9 @@ import numpy as np
 from keras import ops
 
 from keras_extras._keras_compat import learning_rate_setting
+from keras_extras._validation import check_int, check_number
 from keras_extras.callbacks._monitor import as_float
 from keras_extras.callbacks.base import ConfigMixin
-from keras_extras.validation import check_int, check_number
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
@@ -165,7 +165,7 @@ class LRFinder(ConfigMixin, keras.callbacks.Callback):
 
     def plot(self, path) -> Path:
         """Write a PNG of the smoothed loss against the learning rate (log scale)."""
-        from keras_extras.callbacks.plots import pyplot, save_figure
+        from keras_extras.callbacks._figures import pyplot, save_figure
 
         plt = pyplot()
         figure, axis = plt.subplots(figsize=(6, 4))

@@ -8,8 +8,8 @@ import keras
 from keras import ops
 
 from keras_extras._keras_compat import learning_rate_setting
+from keras_extras._validation import check_int, check_number, check_one_of
 from keras_extras.callbacks.base import ConfigMixin
-from keras_extras.validation import check_int, check_number, check_one_of
 
 LOG_EVERY = ("epoch", "batch")
 

@@ -12,31 +12,12 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_extras._validation import check_int, check_one_of
+from keras_extras.callbacks._figures import pyplot, save_figure
 from keras_extras.callbacks._monitor import as_float
+from keras_extras.callbacks._validation_data import confusion_of, unpack_validation_data
 from keras_extras.callbacks.base import ConfigMixin
-from keras_extras.callbacks.checkpoints import atomic_write
-from keras_extras.callbacks.reports import confusion_of, unpack_validation_data
 from keras_extras.metrics.confusion import NORMALIZATIONS, normalize_matrix
-from keras_extras.validation import check_int, check_one_of
-
-
-def pyplot():
-    """matplotlib's pyplot on the file-only Agg backend, or a clear ImportError."""
-    try:
-        import matplotlib
-    except ImportError as error:
-        raise ImportError(
-            'Plotting callbacks need matplotlib: pip install "keras-extras[plot]"'
-        ) from error
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def save_figure(figure, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, lambda temporary: figure.savefig(temporary, format="png"))
 
 
 def history_panels(history: dict) -> dict:

@@ -9,36 +9,13 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_extras._validation import check_int
+from keras_extras.callbacks._files import atomic_write
+from keras_extras.callbacks._validation_data import confusion_of, unpack_validation_data
 from keras_extras.callbacks.base import ConfigMixin
-from keras_extras.callbacks.checkpoints import atomic_write
-from keras_extras.metrics.confusion import ConfusionMatrix
 from keras_extras.metrics.scores import ClassStatistics, compute_scores
-from keras_extras.validation import check_int
 
 ROWS = ("precision", "recall", "f1")
-
-
-def unpack_validation_data(validation_data):
-    """`(x, y, sample_weight)` from a tuple of 2 or 3 arrays."""
-    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (
-        2,
-        3,
-    ):
-        raise ValueError(
-            "Invalid `validation_data`: expected a tuple (x, y) or "
-            f"(x, y, sample_weight). Received: {type(validation_data).__name__}"
-        )
-    x, y, *rest = validation_data
-    return x, y, (rest[0] if rest else None)
-
-
-def confusion_of(model, validation_data, num_classes=None, batch_size=256):
-    """Confusion counts of `model` on validation data, with keras-extras' metric."""
-    x, y, weight = unpack_validation_data(validation_data)
-    predictions = model.predict(x, batch_size=batch_size, verbose=0)
-    metric = ConfusionMatrix(num_classes=num_classes)
-    metric.update_state(y, predictions, sample_weight=weight)
-    return metric
 
 
 def report(matrix) -> dict:

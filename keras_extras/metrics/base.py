@@ -1,7 +1,7 @@
 """Building blocks shared by every keras-extras metric.
 
 - `check_one_of`, `check_int`, `check_number`, `check_bool` (from
-  `keras_extras.validation`): argument checks whose messages name the argument.
+  `keras_extras._validation`): argument checks whose messages name the argument.
 - `safe_divide`: elementwise division with a chosen value where the denominator is 0.
 - `ExtrasMetric`: a `keras.metrics.Metric` that registers itself for `.keras` files,
   builds its config from `config_fields` and knows its monitor direction.
@@ -18,17 +18,16 @@ from keras import ops
 from keras_extras._config import declared_config
 from keras_extras._keras_compat import set_metric_direction
 from keras_extras.metrics.accumulators import CompensatedSum
-from keras_extras.metrics.inputs import check_batch_sizes, sample_weights, static_shape
-from keras_extras.validation import check_bool, check_int, check_number, check_one_of
+from keras_extras.metrics.inputs import (
+    broadcast_sample_weight,
+    check_batch_sizes,
+    static_shape,
+)
 
 __all__ = [
     "ExtrasMetric",
     "PerSampleMean",
     "ScoreRangeGuard",
-    "check_bool",
-    "check_int",
-    "check_number",
-    "check_one_of",
     "safe_divide",
 ]
 
@@ -76,6 +75,7 @@ class ExtrasMetric(keras.metrics.Metric):
     Example:
         The share of scores at or above a threshold, with exact counts:
 
+        >>> from keras_extras.authoring import CompensatedSum, check_number
         >>> class Coverage(ExtrasMetric):
         ...     config_fields = ("threshold",)
         ...     def __init__(self, threshold=0.5, name="coverage", dtype=None):
@@ -147,7 +147,7 @@ class PerSampleMean(ExtrasMetric):
         values = self.per_sample(y_true, y_pred)
         # A sample whose prediction holds NaN is not counted, as in every metric.
         counted = ops.logical_not(ops.isnan(values))
-        weights = sample_weights(sample_weight, static_shape(values))
+        weights = broadcast_sample_weight(sample_weight, static_shape(values))
         weights = ops.where(counted, weights, 0.0)
         values = ops.where(counted, values, 0.0)
         self.total.add(ops.sum(ops.multiply(weights, values)))

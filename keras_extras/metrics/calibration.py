@@ -8,14 +8,12 @@ from __future__ import annotations
 
 from keras import ops
 
+from keras_extras._validation import check_bool, check_int, check_one_of
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
     ExtrasMetric,
     PerSampleMean,
     ScoreRangeGuard,
-    check_bool,
-    check_int,
-    check_one_of,
     safe_divide,
 )
 from keras_extras.metrics.inputs import class_ids, probability_inputs, static_shape

@@ -28,13 +28,10 @@ from typing import Any
 from keras import ops
 
 from keras_extras._keras_compat import compiled_output_name
+from keras_extras._validation import check_bool, check_int, check_number, check_one_of
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
     ExtrasMetric,
-    check_bool,
-    check_int,
-    check_number,
-    check_one_of,
     safe_divide,
 )
 from keras_extras.metrics.inputs import (
@@ -57,7 +54,7 @@ from keras_extras.metrics.scores import (
 NORMALIZATIONS = (None, "true", "pred", "all")
 
 
-def confusion_counts(true_ids, pred_ids, weights, task: str, num_classes: int):
+def _confusion_counts(true_ids, pred_ids, weights, task: str, num_classes: int):
     """Weighted confusion counts of one batch, flat: `(C*C,)` or `(4*C,)`.
 
     Multiclass and binary: bin `true * C + pred`. Multilabel: label `l` with truth
@@ -72,7 +69,7 @@ def confusion_counts(true_ids, pred_ids, weights, task: str, num_classes: int):
     return weighted_bincount(ids, weights, num_classes * num_classes)
 
 
-def class_statistics(true_ids, pred_ids, weights, rows, num_classes: int):
+def _class_statistics(true_ids, pred_ids, weights, rows, num_classes: int):
     """Per-class statistics of one batch, `(len(rows), C)`, in one scatter-add.
 
     Row "tp" sums the weights of correct samples by class, "predicted" all weights
@@ -96,7 +93,7 @@ def class_statistics(true_ids, pred_ids, weights, rows, num_classes: int):
     return ops.reshape(counts, (len(rows), num_classes))
 
 
-def confusion_matrix(flat_counts, task: str, num_classes: int):
+def _matrix_from_counts(flat_counts, task: str, num_classes: int):
     """Reshape flat counts to `(C, C)`, or `(C, 2, 2)` for multilabel."""
     if task == "multilabel":
         return ops.reshape(flat_counts, (num_classes, 2, 2))
@@ -210,11 +207,11 @@ class ConfusionStateMetric(ExtrasMetric):
             ignore_class=self.ignore_class,
         )
         if self.layout == "matrix":
-            counts = confusion_counts(
+            counts = _confusion_counts(
                 true_ids, pred_ids, weights, self.task, self.num_classes
             )
         else:
-            counts = class_statistics(
+            counts = _class_statistics(
                 true_ids, pred_ids, weights, self.layout, self.num_classes
             )
         self.counts.add(counts)
@@ -245,7 +242,7 @@ class ConfusionStateMetric(ExtrasMetric):
                 f"{self.name} keeps per-class statistics {self.layout}, not the "
                 "confusion matrix: use keras_extras.metrics.ConfusionMatrix."
             )
-        return confusion_matrix(self.counts.value(), self.task, self.num_classes)
+        return _matrix_from_counts(self.counts.value(), self.task, self.num_classes)
 
 
 def _check_zero_division(value) -> float:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from keras import ops
 
-from keras_extras.metrics.base import PerSampleMean, check_bool
+from keras_extras._validation import check_bool
+from keras_extras.metrics.base import (
+    PerSampleMean,
+)
 from keras_extras.metrics.inputs import class_probabilities
 
 

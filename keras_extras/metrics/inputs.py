@@ -41,7 +41,7 @@ def check_batch_sizes(y_true, y_pred) -> None:
         )
 
 
-def sample_weights(sample_weight, sample_shape: tuple, dtype: str = "float32"):
+def broadcast_sample_weight(sample_weight, sample_shape: tuple, dtype: str = "float32"):
     """Broadcast `sample_weight` to `sample_shape`; ones when it is None.
 
     Accepted shapes: `sample_shape`, `sample_shape + (1,)`, or any prefix of
@@ -240,7 +240,7 @@ def _countable(mask, sample_weight, sample_shape):
         if mask is None:
             return ops.ones([d if d is not None else 1 for d in sample_shape])
         return ops.cast(mask, "float32")
-    weights = sample_weights(sample_weight, sample_shape)
+    weights = broadcast_sample_weight(sample_weight, sample_shape)
     return weights if mask is None else ops.where(mask, weights, 0.0)
 
 
@@ -249,10 +249,10 @@ def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class):
     pred_shape = static_shape(y_pred)
     true_shape = static_shape(y_true)
     countable = None
-    scores = (
+    has_scores = (
         _is_floating(y_pred) and len(pred_shape) >= 2 and pred_shape[-1] == num_classes
     )
-    if scores:
+    if has_scores:
         sample_shape = pred_shape[:-1]
         # arg-max ids are always in range; a NaN score makes the row maximum NaN.
         pred_ids, row_max = _ids_and_max(y_pred)
@@ -374,7 +374,7 @@ def _thresholded(
         countable = ops.ones_like(true_ids) > 0
     if ignore_class is not None:
         countable = ops.logical_and(countable, ops.not_equal(true_ids, ignore_class))
-    weights = sample_weights(sample_weight, sample_shape)
+    weights = broadcast_sample_weight(sample_weight, sample_shape)
     if task == "multilabel":
         weights = ops.expand_dims(weights, -1)
     weights = ops.where(countable, weights, 0.0)
@@ -498,7 +498,9 @@ def probability_inputs(
             if in_range is not None:
                 valid = valid & ops.all(in_range, axis=-1)
             targets = ops.cast(ids, "float32")
-    weights = ops.where(valid, sample_weights(sample_weight, sample_shape), 0.0)
+    weights = ops.where(
+        valid, broadcast_sample_weight(sample_weight, sample_shape), 0.0
+    )
     targets = ops.where(valid[..., None], targets, 0.0)
     probs = ops.where(valid[..., None], probs, 0.0)
     flat = (

@@ -26,13 +26,11 @@ import functools
 import numpy as np
 from keras import ops
 
+from keras_extras._validation import check_bool, check_int, check_one_of
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
     ExtrasMetric,
     ScoreRangeGuard,
-    check_bool,
-    check_int,
-    check_one_of,
     safe_divide,
 )
 from keras_extras.metrics.inputs import TASKS, cast_to, probability_inputs
@@ -258,12 +256,13 @@ class _CurveMetric(ExtrasMetric):
         super().__init__(name=name, dtype=dtype)
         self.task = check_one_of("task", task, TASKS)
         if task == "binary":
+            # As the confusion metrics: a binary problem has 2 classes.
             if num_classes not in (None, 1, 2):
                 raise ValueError(
-                    "Invalid `num_classes` for task='binary': expected None. "
+                    "Invalid `num_classes` for task='binary': expected None or 2. "
                     f"Received: num_classes={num_classes!r}"
                 )
-            num_classes = None
+            num_classes = 2
         else:
             num_classes = check_int("num_classes", num_classes, minimum=2)
         self.num_classes = num_classes
@@ -271,7 +270,7 @@ class _CurveMetric(ExtrasMetric):
         self.num_thresholds = check_int("num_thresholds", num_thresholds, minimum=4)
         self.grid = threshold_grid(self.num_thresholds)
         self.from_logits = check_bool("from_logits", from_logits)
-        columns = 1 if task == "binary" else num_classes
+        columns = 1 if task == "binary" else num_classes  # binary: one score
         # Constants of every step, made device tensors once: converting numpy
         # arrays in update_state/result would copy them to the device each step.
         self.grid_tensor = ops.convert_to_tensor(self.grid)
@@ -312,8 +311,8 @@ class _CurveMetric(ExtrasMetric):
 
 _RANKING_ARGS = """
     Args:
-        num_classes: number of classes (labels, for multilabel); not used for
-            binary. Required for multiclass and multilabel.
+        num_classes: number of classes (labels, for multilabel). Required for
+            multiclass and multilabel; 2 (or omitted) for binary.
         task: "binary", "multiclass" (one-vs-rest) or "multilabel". Defaults to
             "multiclass".
         average: "macro" (mean over classes), "weighted" (by positive support),

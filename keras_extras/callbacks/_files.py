@@ -1,0 +1,56 @@
+"""Files the callbacks write: atomically, and owned by a process."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+TEMPORARY_PREFIX = ".tmp-"
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call `write(temporary_path)`, flush it to disk, then rename it to `path`.
+
+    The temporary file lives in the same directory (a rename across file systems
+    is not atomic) and ends like `path` (Keras checks `.keras`, `.weights.h5`). A
+    crash at any point leaves either the old `path` or the new one, never a
+    truncated file.
+    """
+    path = Path(path)
+    temporary = path.with_name(f"{TEMPORARY_PREFIX}{os.getpid()}-{path.name}")
+    try:
+        write(temporary)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, under another user
+    return True
+
+
+def temporary_owner(path: Path) -> int | None:
+    """The process id in a temporary file's name (`.tmp-<pid>-<name>`)."""
+    pid = path.name[len(TEMPORARY_PREFIX) :].split("-", 1)[0]
+    return int(pid) if pid.isdigit() else None
+
+
+def write_text(text: str):
+    def write(temporary: Path) -> None:
+        temporary.write_text(text)
+
+    return write
