@@ -1,5 +1,5 @@
-"""Backend-agnostic Keras 3 callbacks: Keras' public API and `keras.ops`; the one
-private Keras attribute they read goes through `keras_extras._keras_compat`."""
+"""Backend-agnostic Keras 3 callbacks: Keras' public API and `keras.ops`; every
+private Keras name they read goes through `keras_extras._keras_compat`."""
 
 from keras_extras.callbacks.checkpoints import BestCheckpoints
 from keras_extras.callbacks.early_stopping import EarlyStopping
