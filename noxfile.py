@@ -74,8 +74,8 @@ def iris(session: nox.Session, backend: str) -> None:
 @nox.session
 @nox.parametrize("backend", BACKENDS)
 def bench(session: nox.Session, backend: str) -> None:
-    """Metric overhead per training step and cost against the number of classes,
-    then the combined tables and charts."""
+    """Metric overhead per training step, cost against the number of classes and
+    segmentation IoU against Keras' MeanIoU, then the combined tables and charts."""
     install_backend(session, backend, "plot", "examples")
     if backend == "torch":
         session.install("torchmetrics")
@@ -85,6 +85,8 @@ def bench(session: nox.Session, backend: str) -> None:
     session.run("python", "-m", "benchmarks.report")
     session.run("python", "-m", "benchmarks.classes", "--backend", backend)
     session.run("python", "-m", "benchmarks.classes", "--report")
+    session.run("python", "-m", "benchmarks.segmentation")
+    session.run("python", "-m", "benchmarks.segmentation", "--report")
 
 
 @nox.session

@@ -130,3 +130,34 @@ def assert_save_load(make_metric, y_true, y_pred, tmp_path):
     assert len(restored) == 1
     assert type(restored[0]) is type(metric)
     assert restored[0].get_config() == metric.get_config()
+
+
+def evaluate_compiled(make_metric, y_true, y_pred, weight=None, batch_size=4):
+    """The metric's value from a compiled `evaluate` over several batches."""
+    metric = make_metric()
+    model = pass_through_model(y_pred.shape, [metric])
+    logs = model.evaluate(
+        y_pred,
+        y_true,
+        sample_weight=weight,
+        batch_size=batch_size,
+        verbose=0,
+        return_dict=True,
+    )
+    return to_numpy(logs[metric.name])
+
+
+def both_ways(make_metric, y_true, y_pred, weight=None):
+    """Eager over two batches, and compiled evaluate: both results."""
+    half = len(y_pred) // 2
+    batches = [
+        (y_true[:half], y_pred[:half], None if weight is None else weight[:half]),
+        (y_true[half:], y_pred[half:], None if weight is None else weight[half:]),
+    ]
+    eager = run_eager(make_metric(), batches)
+    return eager, evaluate_compiled(make_metric, y_true, y_pred, weight)
+
+
+def assert_both(make_metric, y_true, y_pred, expected, weight=None, atol=1e-6):
+    for got in both_ways(make_metric, y_true, y_pred, weight):
+        np.testing.assert_allclose(got, expected, atol=atol)

@@ -96,3 +96,17 @@ def test_classes_report_and_memory_guard(tmp_path):
     # A C x C state at 50,000 classes needs 20 GB: more than the guard allows here.
     assert classes.expected_bytes(None, 50_000) == 2e10
     assert classes.expected_bytes(24, 50_000) == 1_200_000
+
+
+def test_segmentation_report_gives_the_ratio(tmp_path):
+    from benchmarks import segmentation
+
+    rows = {
+        "keras_mean_iou": {"eager": 10.0, "compiled": 2.0},
+        "extras_jaccard_index": {"eager": 5.0, "compiled": None},
+    }
+    result = {"machine": {"backend": "torch"}, "repeats": 3, "ms_per_step": rows}
+    (tmp_path / "segmentation-torch.json").write_text(json.dumps(result))
+    table = segmentation.report(tmp_path)
+    assert "| torch | eager | 10.00 | 5.00 | 0.50 |" in table
+    assert "compiled" not in table  # a path one side lacks is left out

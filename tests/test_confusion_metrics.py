@@ -24,6 +24,7 @@ from keras_extras.metrics import (
     ClassificationMetrics,
     CohenKappa,
     ConfusionMatrix,
+    DiceScore,
     F1Score,
     FBetaScore,
     JaccardIndex,
@@ -259,7 +260,7 @@ def reference(
         if case["ignore_class"] is None:
             y_true, y_pred, sk_weights = sk_true, decisions, weights
         else:
-            beta2 = 1.0 if name == "f1" else beta**2
+            beta2 = 1.0 if name in ("f1", "dice") else beta**2
             num = {"precision": tp, "recall": tp, "jaccard": tp}.get(
                 name, (1 + beta2) * tp
             )
@@ -283,7 +284,7 @@ def reference(
         precision, recall, fbeta, _ = skm.precision_recall_fscore_support(
             y_true,
             y_pred,
-            beta=1.0 if name == "f1" else beta,
+            beta=1.0 if name in ("f1", "dice") else beta,
             labels=None if task == "multilabel" else list(range(num_classes)),
             pos_label=1,
             average=sk_average,
@@ -355,6 +356,7 @@ SINGLE_METRICS = [
     (Precision, "precision", {}),
     (Recall, "recall", {}),
     (F1Score, "f1", {}),
+    (DiceScore, "dice", {}),
     (JaccardIndex, "jaccard", {}),
     (FBetaScore, "fbeta", {"beta": 2.0}),
     (Specificity, "specificity", {}),

@@ -132,7 +132,14 @@ class ConfusionStateMetric(ExtrasMetric):
         dtype: dtype of the result.
     """
 
-    config_fields = ("num_classes", "task", "threshold", "from_logits", "ignore_class")
+    config_fields = (
+        "num_classes",
+        "task",
+        "threshold",
+        "from_logits",
+        "ignore_class",
+        "top_k",
+    )
 
     def __init__(
         self,
@@ -141,6 +148,7 @@ class ConfusionStateMetric(ExtrasMetric):
         threshold: float = 0.5,
         from_logits: bool = False,
         ignore_class: int | None = None,
+        top_k: int = 1,
         name: str | None = None,
         dtype=None,
     ):
@@ -167,6 +175,12 @@ class ConfusionStateMetric(ExtrasMetric):
         self.ignore_class = check_int(
             "ignore_class", ignore_class, minimum=-(2**31), allow_none=True
         )
+        self.top_k = check_int("top_k", top_k, minimum=1)
+        if top_k > 1 and task != "multiclass":
+            raise ValueError(
+                "`top_k` applies to task='multiclass' only. "
+                f"Received: top_k={top_k!r}, task={task!r}"
+            )
         self.counts = None
         self.layout = self.state_layout()
         if num_classes is not None:
@@ -177,6 +191,11 @@ class ConfusionStateMetric(ExtrasMetric):
         return "matrix"
 
     def _build_state(self, num_classes: int) -> None:
+        if self.top_k > num_classes:
+            raise ValueError(
+                f"Invalid `top_k`: at most num_classes={num_classes}. "
+                f"Received: top_k={self.top_k}"
+            )
         self.num_classes = num_classes
         if self.layout == "matrix":
             size = 4 * num_classes if self.task == "multilabel" else num_classes**2
@@ -205,6 +224,7 @@ class ConfusionStateMetric(ExtrasMetric):
             threshold=self.threshold,
             from_logits=self.from_logits,
             ignore_class=self.ignore_class,
+            top_k=self.top_k,
         )
         if self.layout == "matrix":
             counts = _confusion_counts(
@@ -299,6 +319,7 @@ class ScoreMetric(ConfusionStateMetric):
         threshold: float = 0.5,
         from_logits: bool = False,
         ignore_class: int | None = None,
+        top_k: int = 1,
         zero_division: float = 0.0,
         name: str | None = None,
         dtype=None,
@@ -326,6 +347,7 @@ class ScoreMetric(ConfusionStateMetric):
             threshold=threshold,
             from_logits=from_logits,
             ignore_class=ignore_class,
+            top_k=top_k,
             name=name,
             dtype=dtype,
         )
@@ -363,6 +385,10 @@ _ARGS = {
             Defaults to False.""",
     "ignore_class": """ignore_class: label whose samples are not counted. Defaults
             to None.""",
+    "top_k": """top_k: multiclass with class scores: a sample counts as predicting
+            its label when the label is among its `top_k` highest scores, and as
+            its arg-max otherwise (torchmetrics' definition; a score tied with the
+            k-th counts as among them). Defaults to 1.""",
     "zero_division": """zero_division: value of a ratio whose denominator is 0, in
             [0, 1]. Defaults to 0.0.""",
     "name": "name: metric name (the key in the training logs).",
@@ -509,6 +535,7 @@ class FBetaScore(ScoreMetric):
         threshold: float = 0.5,
         from_logits: bool = False,
         ignore_class: int | None = None,
+        top_k: int = 1,
         zero_division: float = 0.0,
         name: str | None = None,
         dtype=None,
@@ -521,6 +548,7 @@ class FBetaScore(ScoreMetric):
             threshold=threshold,
             from_logits=from_logits,
             ignore_class=ignore_class,
+            top_k=top_k,
             zero_division=zero_division,
             name=name,
             dtype=dtype,
@@ -570,6 +598,32 @@ class JaccardIndex(ScoreMetric):
 
     score = "jaccard"
     default_name = "jaccard_index"
+
+
+@_document
+class DiceScore(ScoreMetric):
+    """Dice coefficient (Sørensen-Dice): 2 TP / (2 TP + FP + FN).
+
+    Per class, then averaged as in `Precision`: the segmentation name of F1, equal
+    to `sklearn.metrics.f1_score` on the flattened pixels. For segmentation, pass
+    labels `(batch, height, width)` (or one-hot `(..., C)`) and scores
+    `(batch, height, width, C)`; `ignore_class` drops pixels such as VOC's 255
+    border, and `JaccardIndex` gives the IoU from the same kind of state.
+
+    Args:
+    {args}
+    Example:
+        >>> import numpy as np
+        >>> m = DiceScore(num_classes=3)
+        >>> labels = np.array([[[0, 1], [2, 2]]])  # one 2 x 2 image
+        >>> scores = np.eye(3)[np.array([[[0, 2], [2, 2]]])]
+        >>> m.update_state(labels, scores)
+        >>> round(float(m.result()), 4)  # (1 + 0 + 4/5) / 3
+        0.6
+    """
+
+    score = "dice"
+    default_name = "dice_score"
 
 
 @_document
@@ -657,6 +711,7 @@ class CohenKappa(ScoreMetric):
         threshold: float = 0.5,
         from_logits: bool = False,
         ignore_class: int | None = None,
+        top_k: int = 1,
         zero_division: float = 0.0,
         name: str | None = None,
         dtype=None,
@@ -669,6 +724,7 @@ class CohenKappa(ScoreMetric):
             threshold=threshold,
             from_logits=from_logits,
             ignore_class=ignore_class,
+            top_k=top_k,
             zero_division=zero_division,
             name=name,
             dtype=dtype,
@@ -712,6 +768,7 @@ class ConfusionMatrix(ConfusionStateMetric):
         threshold: float = 0.5,
         from_logits: bool = False,
         ignore_class: int | None = None,
+        top_k: int = 1,
         name: str | None = None,
         dtype=None,
     ):
@@ -722,6 +779,7 @@ class ConfusionMatrix(ConfusionStateMetric):
             threshold=threshold,
             from_logits=from_logits,
             ignore_class=ignore_class,
+            top_k=top_k,
             name=name,
             dtype=dtype,
         )
@@ -796,6 +854,7 @@ class ClassificationMetrics(ConfusionStateMetric):
         threshold: float = 0.5,
         from_logits: bool = False,
         ignore_class: int | None = None,
+        top_k: int = 1,
         name: str | None = None,
         dtype=None,
     ):
@@ -821,6 +880,7 @@ class ClassificationMetrics(ConfusionStateMetric):
             threshold=threshold,
             from_logits=from_logits,
             ignore_class=ignore_class,
+            top_k=top_k,
             name=name,
             dtype=dtype,
         )

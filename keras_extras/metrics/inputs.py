@@ -174,6 +174,7 @@ def classification_inputs(
     threshold: float = 0.5,
     from_logits: bool = False,
     ignore_class: int | None = None,
+    top_k: int = 1,
 ):
     """Turn labels and predictions into flat integer ids and weights.
 
@@ -188,6 +189,9 @@ def classification_inputs(
         threshold: decision threshold on probabilities (binary, multilabel).
         from_logits: whether binary/multilabel scores are logits.
         ignore_class: label value whose samples are not counted.
+        top_k: multiclass scores only: a sample whose label is among its `top_k`
+            highest scores is predicted as its label, others as their arg-max
+            (torchmetrics' definition; a score tied with the k-th counts as in).
 
     Returns:
         `(true_ids, pred_ids, weights)`: int32, int32 and float32 tensors of shape
@@ -198,7 +202,9 @@ def classification_inputs(
     y_pred = ops.convert_to_tensor(y_pred)
     check_batch_sizes(y_true, y_pred)
     if task == "multiclass":
-        return _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class)
+        return _multiclass(
+            y_true, y_pred, sample_weight, num_classes, ignore_class, top_k
+        )
     return _thresholded(
         y_true,
         y_pred,
@@ -244,7 +250,7 @@ def _countable(mask, sample_weight, sample_shape):
     return weights if mask is None else ops.where(mask, weights, 0.0)
 
 
-def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class):
+def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class, top_k=1):
     # Every op here runs once per training step (eagerly on torch): keep them few.
     pred_shape = static_shape(y_pred)
     true_shape = static_shape(y_true)
@@ -295,6 +301,13 @@ def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class):
         raise _shape_error(y_true, y_pred, "the sample shapes differ")
     if ignore_class is not None:
         countable = _and(countable, ops.not_equal(true_ids, ignore_class))
+    if top_k > 1:
+        if not has_scores:
+            raise ValueError(
+                f"`top_k={top_k}` needs class scores (batch, ..., {num_classes}). "
+                f"Received: y_pred.shape={pred_shape}"
+            )
+        pred_ids = _top_k_refined(y_pred, true_ids, pred_ids, countable, top_k)
 
     weights = _countable(countable, sample_weight, sample_shape)
     if countable is None:  # boolean ids on both sides: all in range
@@ -305,6 +318,14 @@ def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class):
         ops.where(countable, pred_ids, 0) if not _is_floating(y_pred) else pred_ids
     )
     return _flat(true_ids), _flat(pred_ids), _flat(weights)
+
+
+def _top_k_refined(scores, true_ids, pred_ids, countable, top_k: int):
+    """The label where it is among the `top_k` highest scores, else the arg-max."""
+    safe_ids = true_ids if countable is None else ops.where(countable, true_ids, 0)
+    label_score = ops.take_along_axis(scores, safe_ids[..., None], axis=-1)[..., 0]
+    kth_score = ops.top_k(scores, top_k, sorted=True)[0][..., -1]
+    return ops.where(label_score >= kth_score, safe_ids, pred_ids)
 
 
 def binary_inputs(y_true, y_pred):

@@ -383,6 +383,8 @@ for _score in (
           terms=lambda options: ((1, -1, -1, 1), (0, 0, -1, 1))),
     Score("jaccard", "tp / (tp + fp + fn)",
           terms=lambda options: ((1, 0, 0, 0), (-1, 1, 1, 0))),
+    Score("dice", "2 tp / (2 tp + fp + fn) (the segmentation name of F1)",
+          terms=lambda options: ((2, 0, 0, 0), (0, 1, 1, 0))),
     Score("balanced_accuracy", "mean recall over the classes present",
           tasks=("binary", "multiclass"), compute=_balanced_accuracy,
           statistics=("tp", "actual")),
