@@ -16,11 +16,22 @@ from keras_extras.metrics.confusion import (
     Specificity,
 )
 from keras_extras.metrics.distribution import PredictiveEntropy, UniformKLDivergence
-from keras_extras.metrics.ranking import AUROC, AveragePrecision
+from keras_extras.metrics.ranking import (
+    AUROC,
+    AveragePrecision,
+    BestThreshold,
+    PrecisionAtRecall,
+    RecallAtPrecision,
+    SpecificityAtSensitivity,
+)
 
 __all__ = [
     "AUROC",
     "AveragePrecision",
+    "BestThreshold",
+    "PrecisionAtRecall",
+    "RecallAtPrecision",
+    "SpecificityAtSensitivity",
     "BrierScore",
     "ExpectedCalibrationError",
     "BalancedAccuracy",

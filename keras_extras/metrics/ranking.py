@@ -26,7 +26,7 @@ import functools
 import numpy as np
 from keras import ops
 
-from keras_extras._validation import check_bool, check_int, check_one_of
+from keras_extras._validation import check_bool, check_int, check_number, check_one_of
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
     ExtrasMetric,
@@ -222,6 +222,27 @@ def average_precision_from_stats(stats, widths, table):
     return safe_divide(ops.sum(contributions, axis=-1), ops.sum(positive, axis=-1))
 
 
+def _threshold_rates(stats):
+    """Per class and grid threshold `t` (samples scoring `>= t` predicted
+    positive): recall (TPR), false positive rate, precision and specificity."""
+    positive, negative = stats[0], stats[1]
+    # Summed from the top, so the counts above the last score are exactly 0
+    # (a total minus a running sum leaves rounding there: precision 1 from 0/0).
+    tp = ops.flip(ops.cumsum(ops.flip(positive, axis=-1), axis=-1), axis=-1)
+    fp = ops.flip(ops.cumsum(ops.flip(negative, axis=-1), axis=-1), axis=-1)
+    positives = ops.sum(positive, axis=-1, keepdims=True)
+    negatives = ops.sum(negative, axis=-1, keepdims=True)
+    return {
+        "recall": safe_divide(tp, positives),
+        "fpr": safe_divide(fp, negatives),
+        "precision": safe_divide(tp, tp + fp),
+        "specificity": safe_divide(negatives - fp, negatives),
+        "tp": tp,
+        "fp": fp,
+        "positives": positives,
+    }
+
+
 def average_curve_scores(scores, positive, negative, average):
     """Average per-class scores over classes where they are defined (both positive
     and negative weight present); "weighted" by positive weight (support)."""
@@ -296,17 +317,58 @@ class _CurveMetric(ExtrasMetric):
             score_histograms(probs, targets, weights, self.grid_tensor, self.state_rows)
         )
 
-    def result(self):
+    def per_class(self, stats):
+        """The score of each class (one row for binary or micro) from the state."""
+        return type(self).curve(stats, self.widths, self.table)
+
+    def _pooled_stats(self):
         stats = self.histograms.value()
         if self.average == "micro" and self.task != "binary":
             stats = ops.sum(stats, axis=1, keepdims=True)
-        positive, negative = stats[0], stats[1]
-        scores = type(self).curve(stats, self.widths, self.table)
+        return stats
+
+    def _average(self, scores, stats):
         if self.task == "binary" or self.average == "micro":
-            value = scores[0]
-        else:
-            value = average_curve_scores(scores, positive, negative, self.average)
+            return scores[0]
+        return average_curve_scores(scores, stats[0], stats[1], self.average)
+
+    def result(self):
+        stats = self._pooled_stats()
+        value = self._average(self.per_class(stats), stats)
         return cast_to(self.score_range.apply(value), self.dtype)
+
+    # ---------------------------------------------------------------- curves
+
+    def thresholds(self) -> np.ndarray:
+        """The threshold grid, ascending (float32)."""
+        return self.grid.copy()
+
+    def roc_curve(self):
+        """`(fpr, tpr, thresholds)` at every threshold of the grid, exact.
+
+        A sample counts as positive at threshold `t` when its score is `>= t`, so
+        the counts at the grid's thresholds are read from the state without any
+        estimate. Shapes: `(T,)` for binary and micro, else `(classes, T)`;
+        thresholds ascending, so the curve runs from (1, 1) to (0, 0).
+        Host side: call it after training, not inside a compiled step.
+        """
+        rates = _threshold_rates(self._pooled_stats())
+        return self._curve_arrays(rates["fpr"], rates["recall"])
+
+    def precision_recall_curve(self):
+        """`(precision, recall, thresholds)` at every threshold of the grid, exact.
+
+        Precision is 0 where no sample scores at or above a threshold (Keras'
+        rule). Shapes as `roc_curve`.
+        """
+        rates = _threshold_rates(self._pooled_stats())
+        return self._curve_arrays(rates["precision"], rates["recall"])
+
+    def _curve_arrays(self, first, second):
+        first, second = ops.convert_to_numpy(first), ops.convert_to_numpy(second)
+        if self.task == "binary" or self.average == "micro":
+            first, second = first[0], second[0]
+        return first, second, self.thresholds()
 
 
 _RANKING_ARGS = """
@@ -396,3 +458,297 @@ class AveragePrecision(_CurveMetric):
 
 for _cls in (AUROC, AveragePrecision):
     _cls.__doc__ = _cls.__doc__.replace("    {args}\n", _RANKING_ARGS)
+
+
+class _OperatingPoint(_CurveMetric):
+    """The best `value` rate over the thresholds where the `constraint` rate
+    reaches `target` (Keras' `PrecisionAtRecall` family, per class)."""
+
+    constraint = ""
+    value = ""
+    target_name = ""
+
+    def __init__(
+        self,
+        target: float,
+        num_classes: int | None = None,
+        task: str = "multiclass",
+        average: str | None = "macro",
+        num_thresholds: int = 200,
+        from_logits: bool = False,
+        name: str | None = None,
+        dtype=None,
+    ):
+        setattr(
+            self,
+            self.target_name,
+            check_number(self.target_name, target, 0.0, 1.0),
+        )
+        super().__init__(
+            num_classes=num_classes,
+            task=task,
+            average=average,
+            num_thresholds=num_thresholds,
+            from_logits=from_logits,
+            name=name,
+            dtype=dtype,
+        )
+
+    def per_class(self, stats):
+        rates = _threshold_rates(stats)
+        target = getattr(self, self.target_name)
+        allowed = rates[self.constraint] >= target
+        return ops.max(ops.where(allowed, rates[self.value], 0.0), axis=-1)
+
+
+_OPERATING_ARGS = """
+    Args:
+        {constraint}: the {constraint} to reach, in [0, 1].
+        num_classes: number of classes (labels, for multilabel). Required for
+            multiclass (one-vs-rest) and multilabel; 2 (or omitted) for binary.
+        task: "binary", "multiclass" or "multilabel". Defaults to "multiclass".
+        average: "macro", "weighted" (by positive support), "micro" (one curve
+            over every class's scores) or None (one value per class). Classes
+            without both positive and negative samples are left out of the
+            averages. Defaults to "macro".
+        num_thresholds: size of the threshold grid (see `threshold_grid`).
+            Defaults to 200.
+        from_logits: whether `y_pred` holds logits. Defaults to False.
+        name: metric name.
+        dtype: dtype of the result.
+"""
+
+
+class PrecisionAtRecall(_OperatingPoint):
+    """The highest precision at a recall of at least `target`, per class.
+
+        value_c = max over thresholds t with recall_c(t) >= target of precision_c(t)
+
+    over the threshold grid (a sample scoring `>= t` is predicted positive), from
+    the same per-class histograms as `AUROC`: exact at the grid's thresholds.
+    Keras' `PrecisionAtRecall` is binary only; this one is also one-vs-rest
+    multiclass with sparse labels, and multilabel.
+    {args}
+    Example:
+        >>> import numpy as np
+        >>> m = PrecisionAtRecall(recall=0.5, task="binary")
+        >>> m.update_state(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.3, 0.8]))
+        >>> float(m.result())  # threshold 0.8: recall 0.5, precision 1
+        1.0
+    """
+
+    constraint, value, target_name = "recall", "precision", "recall"
+    default_name = "precision_at_recall"
+    config_fields = ("recall",)
+
+    def __init__(
+        self,
+        recall: float,
+        num_classes: int | None = None,
+        task: str = "multiclass",
+        average: str | None = "macro",
+        num_thresholds: int = 200,
+        from_logits: bool = False,
+        name: str | None = None,
+        dtype=None,
+    ):
+        super().__init__(
+            recall,
+            num_classes=num_classes,
+            task=task,
+            average=average,
+            num_thresholds=num_thresholds,
+            from_logits=from_logits,
+            name=name,
+            dtype=dtype,
+        )
+
+
+class RecallAtPrecision(_OperatingPoint):
+    """The highest recall at a precision of at least `target`, per class.
+
+        value_c = max over thresholds t with precision_c(t) >= target of recall_c(t)
+
+    As `PrecisionAtRecall`, with the roles swapped (Keras' `RecallAtPrecision`,
+    beyond binary).
+    {args}
+    Example:
+        >>> import numpy as np
+        >>> m = RecallAtPrecision(precision=0.6, task="binary")
+        >>> m.update_state(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.3, 0.8]))
+        >>> float(m.result())  # threshold 0.3: precision 2/3, recall 1
+        1.0
+    """
+
+    constraint, value, target_name = "precision", "recall", "precision"
+    default_name = "recall_at_precision"
+    config_fields = ("precision",)
+
+    def __init__(
+        self,
+        precision: float,
+        num_classes: int | None = None,
+        task: str = "multiclass",
+        average: str | None = "macro",
+        num_thresholds: int = 200,
+        from_logits: bool = False,
+        name: str | None = None,
+        dtype=None,
+    ):
+        super().__init__(
+            precision,
+            num_classes=num_classes,
+            task=task,
+            average=average,
+            num_thresholds=num_thresholds,
+            from_logits=from_logits,
+            name=name,
+            dtype=dtype,
+        )
+
+
+class SpecificityAtSensitivity(_OperatingPoint):
+    """The highest specificity at a sensitivity (recall) of at least `target`.
+
+        value_c = max over t with sensitivity_c(t) >= target of specificity_c(t)
+
+    (Keras' `SpecificityAtSensitivity`, beyond binary.)
+    {args}
+    Example:
+        >>> import numpy as np
+        >>> m = SpecificityAtSensitivity(sensitivity=1.0, task="binary")
+        >>> m.update_state(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.3, 0.8]))
+        >>> float(m.result())  # threshold 0.3: both positives, one negative out
+        0.5
+    """
+
+    constraint, value, target_name = "recall", "specificity", "sensitivity"
+    default_name = "specificity_at_sensitivity"
+    config_fields = ("sensitivity",)
+
+    def __init__(
+        self,
+        sensitivity: float,
+        num_classes: int | None = None,
+        task: str = "multiclass",
+        average: str | None = "macro",
+        num_thresholds: int = 200,
+        from_logits: bool = False,
+        name: str | None = None,
+        dtype=None,
+    ):
+        super().__init__(
+            sensitivity,
+            num_classes=num_classes,
+            task=task,
+            average=average,
+            num_thresholds=num_thresholds,
+            from_logits=from_logits,
+            name=name,
+            dtype=dtype,
+        )
+
+
+for _cls, _what in (
+    (PrecisionAtRecall, "recall"),
+    (RecallAtPrecision, "precision"),
+    (SpecificityAtSensitivity, "sensitivity"),
+):
+    _cls.__doc__ = _cls.__doc__.replace(
+        "    {args}\n", _OPERATING_ARGS.format(constraint=_what)
+    )
+
+
+class BestThreshold(_CurveMetric):
+    """The best F-beta over the threshold grid, per class, and where it is.
+
+        F_beta(t) = (1 + b^2) TP(t) / ((1 + b^2) TP(t) + b^2 FN(t) + FP(t))
+
+    for each grid threshold `t` (a sample scoring `>= t` is predicted positive),
+    from the per-class histograms: exact at the grid's thresholds. `result()` is a
+    dict: `{name}` the best F-beta (averaged over classes as `average` says) and
+    `{name}_threshold` the threshold that reaches it (binary and micro), or one
+    `{name}_threshold/<class>` key per class: the decision thresholds to deploy,
+    tracked during training. `best_thresholds()` returns them as an array.
+
+    Args:
+        beta: weight of recall, > 0. Defaults to 1 (F1).
+        num_classes: number of classes (labels, for multilabel). Required for
+            multiclass (one-vs-rest) and multilabel; 2 (or omitted) for binary.
+        task: "binary", "multiclass" or "multilabel". Defaults to "multiclass".
+        average: "macro", "weighted", "micro" or None, as in `AUROC`.
+            Defaults to "macro".
+        num_thresholds: size of the threshold grid. Defaults to 200.
+        from_logits: whether `y_pred` holds logits (the thresholds then apply to
+            the probabilities). Defaults to False.
+        name: metric name (and key prefix). Defaults to "best_f1" for beta 1,
+            else "best_fbeta".
+        dtype: dtype of the result.
+
+    Example:
+        >>> import numpy as np
+        >>> m = BestThreshold(task="binary")
+        >>> m.update_state(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.3, 0.8]))
+        >>> {k: round(float(v), 4) for k, v in m.result().items()}
+        {'best_f1': 0.8, 'best_f1_threshold': 0.3}
+    """
+
+    default_name = "best_f1"  # "best_fbeta" when beta is not 1
+    config_fields = ("beta",)
+
+    def __init__(
+        self,
+        beta: float = 1.0,
+        num_classes: int | None = None,
+        task: str = "multiclass",
+        average: str | None = "macro",
+        num_thresholds: int = 200,
+        from_logits: bool = False,
+        name: str | None = None,
+        dtype=None,
+    ):
+        self.beta = check_number("beta", beta, 0.0, None, low_inclusive=False)
+        if self.beta != 1.0:
+            self.default_name = "best_fbeta"
+        super().__init__(
+            num_classes=num_classes,
+            task=task,
+            average=average,
+            num_thresholds=num_thresholds,
+            from_logits=from_logits,
+            name=name,
+            dtype=dtype,
+        )
+
+    def _fbeta(self, stats):
+        rates = _threshold_rates(stats)
+        b2 = self.beta**2
+        tp, fp = rates["tp"], rates["fp"]
+        fn = rates["positives"] - tp
+        return safe_divide((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp)
+
+    def per_class(self, stats):
+        return ops.max(self._fbeta(stats), axis=-1)
+
+    def _best_index(self, stats):
+        # The highest threshold among equal bests (ties: the stricter decision).
+        fbeta = ops.flip(self._fbeta(stats), axis=-1)
+        return self.num_thresholds - 1 - ops.argmax(fbeta, axis=-1)
+
+    def result(self):
+        stats = self._pooled_stats()
+        value = self.score_range.apply(self._average(self.per_class(stats), stats))
+        thresholds = ops.take(self.grid_tensor, self._best_index(stats))
+        results = {self.name: cast_to(value, self.dtype)}
+        key = f"{self.name}_threshold"
+        if self.task == "binary" or self.average == "micro":
+            results[key] = cast_to(thresholds[0], self.dtype)
+        else:
+            for index, threshold in enumerate(ops.unstack(thresholds)):
+                results[f"{key}/{index}"] = cast_to(threshold, self.dtype)
+        return results
+
+    def best_thresholds(self) -> np.ndarray:
+        """The best threshold of each class (one for binary and micro)."""
+        index = ops.convert_to_numpy(self._best_index(self._pooled_stats()))
+        return self.grid[index]
