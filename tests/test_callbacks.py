@@ -17,10 +17,12 @@ from keras_extras.callbacks import (
     BestCheckpoints,
     ClassificationReport,
     ConfusionMatrixPlot,
+    CurvePlot,
     EarlyStopping,
     LearningRateMonitor,
     LRFinder,
     PlotHistory,
+    ReliabilityDiagram,
     ThroughputMonitor,
     TimeLimit,
 )
@@ -603,6 +605,8 @@ def test_throughput_monitor_logs_rates():
         ClassificationReport(data(8), class_names=CLASSES, every_n_epochs=2),
         PlotHistory("history.png", every_n_epochs=5),
         ConfusionMatrixPlot(data(8), "cm.png", normalize="pred"),
+        CurvePlot(data(8), "curves.png", num_classes=3, class_names=CLASSES),
+        ReliabilityDiagram(data(8), "reliability.png", num_bins=10),
         LRFinder(min_lr=1e-5, max_lr=0.5, num_steps=30),
         ThroughputMonitor(batch_size=8, skip_steps=1),
     ],
@@ -715,3 +719,36 @@ def test_class_names_are_checked():
     metric = ClassificationMetrics(num_classes=3, class_names=CLASSES, average=None)
     clone = ClassificationMetrics.from_config(metric.get_config())
     assert clone.class_names == CLASSES
+
+
+def test_curve_plot_and_reliability_diagram_draw_what_the_metrics_hold(tmp_path):
+    from keras_extras.metrics import AUROC
+
+    x, y = data(96)
+    validation = data(64, seed=5)
+    curves = CurvePlot(
+        validation, tmp_path / "curves.png", 3, CLASSES, every_n_epochs=1
+    )
+    reliability = ReliabilityDiagram(validation, tmp_path / "rel.png", num_bins=5)
+    net = model()
+    net.fit(x, y, epochs=2, verbose=0, callbacks=[curves, reliability])
+    assert (tmp_path / "curves.png").stat().st_size > 0
+    assert (tmp_path / "rel.png").stat().st_size > 0
+    probs = net.predict(validation[0], verbose=0)
+    metric = AUROC(num_classes=3, average=None)
+    metric.update_state(validation[1], probs)
+    fpr, tpr, _ = metric.roc_curve()
+    np.testing.assert_allclose(curves.curves["fpr"], fpr, atol=1e-6)
+    np.testing.assert_allclose(curves.curves["tpr"], tpr, atol=1e-6)
+    # The reliability bins from the definition: top-label confidence, hit rate.
+    confidence = probs.max(-1)
+    hit = (probs.argmax(-1) == validation[1]).astype(float)
+    bins = np.minimum((confidence * 5).astype(int), 4)
+    for b in range(5):
+        inside = bins == b
+        assert reliability.bins["weight"][b] == pytest.approx(inside.sum())
+        if inside.any():
+            assert reliability.bins["accuracy"][b] == pytest.approx(hit[inside].mean())
+            assert reliability.bins["confidence"][b] == pytest.approx(
+                confidence[inside].mean(), abs=1e-6
+            )

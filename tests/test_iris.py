@@ -28,7 +28,12 @@ def test_iris_job_runs_and_reloads(tmp_path, backend):
     assert "same test metrics" in completed.stdout
     manifest = json.loads((out / "checkpoints" / "checkpoints.json").read_text())
     assert 1 <= len(manifest["checkpoints"]) <= 3
-    for picture in ("history.png", "confusion_matrix.png"):
+    for picture in (
+        "history.png",
+        "confusion_matrix.png",
+        "curves.png",
+        "reliability.png",
+    ):
         assert (out / picture).stat().st_size > 0
     csv = (out / "history.csv").read_text().splitlines()
     assert len(csv) == 5

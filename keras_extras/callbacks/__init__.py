@@ -9,17 +9,24 @@ from keras_extras.callbacks.monitoring import (
     ThroughputMonitor,
     TimeLimit,
 )
-from keras_extras.callbacks.plots import ConfusionMatrixPlot, PlotHistory
+from keras_extras.callbacks.plots import (
+    ConfusionMatrixPlot,
+    CurvePlot,
+    PlotHistory,
+    ReliabilityDiagram,
+)
 from keras_extras.callbacks.reports import ClassificationReport
 
 __all__ = [
     "BestCheckpoints",
     "ClassificationReport",
     "ConfusionMatrixPlot",
+    "CurvePlot",
     "EarlyStopping",
     "LRFinder",
     "LearningRateMonitor",
     "PlotHistory",
+    "ReliabilityDiagram",
     "ThroughputMonitor",
     "TimeLimit",
 ]

@@ -12,7 +12,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_extras._validation import check_int, check_one_of
+from keras_extras._validation import check_bool, check_int, check_one_of
 from keras_extras.callbacks._figures import pyplot, save_figure
 from keras_extras.callbacks._monitor import as_float
 from keras_extras.callbacks._validation_data import confusion_of, unpack_validation_data
@@ -186,6 +186,196 @@ class ConfusionMatrixPlot(ConfigMixin, keras.callbacks.Callback):
             "Confusion matrix"
             + (f" (normalize={self.normalize})" if self.normalize else "")
         )
+        figure.tight_layout()
+        save_figure(figure, self.path)
+        plt.close(figure)
+
+
+def _predictions(model, validation_data):
+    x, y, weight = unpack_validation_data(validation_data)
+    return y, model.predict(x, verbose=0), weight
+
+
+@keras.saving.register_keras_serializable(package="keras_extras")
+class CurvePlot(ConfigMixin, keras.callbacks.Callback):
+    """ROC and precision-recall curves on validation data, one line per class, PNG.
+
+    The curves come from keras-extras' `AUROC` state (`roc_curve()`,
+    `precision_recall_curve()`: exact at its threshold grid), so a model of any
+    class count is drawn from O(classes x thresholds) numbers, never from every
+    prediction kept. Each legend entry gives the class's AUROC. Drawn at training
+    end, and every `every_n_epochs` epochs when that is set.
+
+    Args:
+        validation_data: `(x, y)` or `(x, y, sample_weight)`; `y` as `AUROC`
+            takes it (ids or one-hot for multiclass, 0/1 for binary).
+        path: PNG file to write.
+        num_classes: number of classes; None for binary scores `(batch,)` or
+            `(batch, 1)`. Defaults to None.
+        class_names: legend labels (default: "0", "1", ...).
+        from_logits: whether the model outputs logits. Defaults to False.
+        every_n_epochs: also draw every n epochs (0: at training end only).
+            Defaults to 0.
+
+    Example:
+        >>> import numpy as np
+        >>> plot = CurvePlot((np.zeros((2, 4)), np.array([0, 1])), "curves.png", 3)
+        >>> plot.get_config()["num_classes"]
+        3
+    """
+
+    config_fields = (
+        "validation_data",
+        "path",
+        "num_classes",
+        "class_names",
+        "from_logits",
+        "every_n_epochs",
+    )
+
+    def __init__(
+        self,
+        validation_data,
+        path,
+        num_classes: int | None = None,
+        class_names=None,
+        from_logits: bool = False,
+        every_n_epochs: int = 0,
+    ):
+        super().__init__()
+        pyplot()
+        unpack_validation_data(validation_data)
+        self.validation_data = validation_data
+        self.path = Path(path)
+        self.num_classes = check_int("num_classes", num_classes, 2, allow_none=True)
+        self.class_names = list(class_names) if class_names is not None else None
+        self.from_logits = check_bool("from_logits", from_logits)
+        self.every_n_epochs = check_int("every_n_epochs", every_n_epochs, 0)
+        self.curves = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.every_n_epochs and (epoch + 1) % self.every_n_epochs == 0:
+            self.draw()
+
+    def on_train_end(self, logs=None):
+        self.draw()
+
+    def draw(self) -> Path:
+        """Compute the curves on the validation data and write the PNG."""
+        from keras_extras.metrics import AUROC
+
+        y, predictions, weight = _predictions(self.model, self.validation_data)
+        binary = self.num_classes is None
+        metric = AUROC(
+            num_classes=None if binary else self.num_classes,
+            task="binary" if binary else "multiclass",
+            average=None,
+            from_logits=self.from_logits,
+        )
+        metric.update_state(y, predictions, sample_weight=weight)
+        fpr, tpr, _ = metric.roc_curve()
+        precision, recall, _ = metric.precision_recall_curve()
+        areas = np.atleast_1d(ops.convert_to_numpy(metric.result()))
+        fpr, tpr = np.atleast_2d(fpr), np.atleast_2d(tpr)
+        precision, recall = np.atleast_2d(precision), np.atleast_2d(recall)
+        names = self.class_names or (
+            ["positive"] if binary else [str(k) for k in range(len(fpr))]
+        )
+        self.curves = {"fpr": fpr, "tpr": tpr, "precision": precision, "recall": recall}
+        plt = pyplot()
+        figure, (roc, pr) = plt.subplots(1, 2, figsize=(10, 4.5))
+        for k, name in enumerate(names):
+            roc.plot(fpr[k], tpr[k], label=f"{name} (AUROC {areas[k]:.3f})")
+            # Thresholds above every score predict nothing: no precision there.
+            defined = (precision[k] > 0) | (recall[k] > 0)
+            pr.plot(recall[k][defined], precision[k][defined], label=name)
+        roc.plot([0, 1], [0, 1], color="grey", linestyle=":", linewidth=1)
+        roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+        pr.set(xlabel="recall", ylabel="precision", title="precision-recall")
+        for axis in (roc, pr):
+            axis.set_xlim(0, 1)
+            axis.set_ylim(0, 1.02)
+            axis.legend(fontsize=8)
+        figure.tight_layout()
+        save_figure(figure, self.path)
+        plt.close(figure)
+        return self.path
+
+
+@keras.saving.register_keras_serializable(package="keras_extras")
+class ReliabilityDiagram(ConfigMixin, keras.callbacks.Callback):
+    """A reliability diagram on validation data at training end, PNG.
+
+    From keras-extras' `ExpectedCalibrationError` bins (`reliability()`): for each
+    confidence bin, the accuracy of its predictions against their mean
+    confidence, with the diagonal of perfect calibration, the share of samples
+    per bin below, and the ECE in the title.
+
+    Args:
+        validation_data: `(x, y)` or `(x, y, sample_weight)`.
+        path: PNG file to write.
+        num_bins: number of equal-width bins. Defaults to 15.
+        from_logits: whether the model outputs logits. Defaults to False.
+
+    Example:
+        >>> import numpy as np
+        >>> plot = ReliabilityDiagram((np.zeros((2, 4)), np.array([0, 1])), "r.png")
+        >>> plot.num_bins
+        15
+    """
+
+    config_fields = ("validation_data", "path", "num_bins", "from_logits")
+
+    def __init__(
+        self, validation_data, path, num_bins: int = 15, from_logits: bool = False
+    ):
+        super().__init__()
+        pyplot()
+        unpack_validation_data(validation_data)
+        self.validation_data = validation_data
+        self.path = Path(path)
+        self.num_bins = check_int("num_bins", num_bins, 1)
+        self.from_logits = check_bool("from_logits", from_logits)
+        self.bins = None
+
+    def on_train_end(self, logs=None):
+        from keras_extras.metrics import ExpectedCalibrationError
+
+        y, predictions, weight = _predictions(self.model, self.validation_data)
+        metric = ExpectedCalibrationError(
+            num_bins=self.num_bins, from_logits=self.from_logits
+        )
+        metric.update_state(y, predictions, sample_weight=weight)
+        self.bins = metric.reliability()
+        ece = float(ops.convert_to_numpy(metric.result()))
+        edges = self.bins["edges"]
+        centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
+        plt = pyplot()
+        figure, (top, bottom) = plt.subplots(
+            2, 1, figsize=(5, 6), sharex=True, height_ratios=(3, 1)
+        )
+        filled = ~np.isnan(self.bins["accuracy"])
+        top.bar(
+            centres[filled],
+            self.bins["accuracy"][filled],
+            width=width * 0.9,
+            label="accuracy",
+        )
+        top.plot([0, 1], [0, 1], color="grey", linestyle=":", label="calibrated")
+        top.plot(
+            self.bins["confidence"][filled],
+            self.bins["accuracy"][filled],
+            "o",
+            color="black",
+            markersize=3,
+            label="mean confidence",
+        )
+        top.set(ylabel="accuracy", title=f"reliability (ECE {ece:.3f})", ylim=(0, 1))
+        top.legend(fontsize=8)
+        total = self.bins["weight"].sum()
+        share = self.bins["weight"] / total if total else self.bins["weight"]
+        bottom.bar(centres, share, width=width * 0.9, color="grey")
+        bottom.set(xlabel="confidence", ylabel="share", xlim=(0, 1))
         figure.tight_layout()
         save_figure(figure, self.path)
         plt.close(figure)

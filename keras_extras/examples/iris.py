@@ -18,8 +18,9 @@ What it does, and what the tutorial it comes from got wrong:
 - keeps the 3 best models by `val_loss` in Keras' `.keras` format, written
   atomically (`BestCheckpoints`), stops early, lowers the learning rate on
   plateaus, logs every epoch (learning rate included) to CSV, prints a per-class
-  report on the validation split, and draws `history.png` and
-  `confusion_matrix.png`;
+  report on the validation split, and draws `history.png`,
+  `confusion_matrix.png`, `curves.png` (ROC and precision-recall per class) and
+  `reliability.png`;
 - prints the test-set metrics, reloads the best checkpoint without
   `custom_objects`, checks it evaluates to the same numbers, and writes
   `metrics.json`.
@@ -205,6 +206,10 @@ def run(args: argparse.Namespace) -> dict:
         kec.ConfusionMatrixPlot(
             validation, output / "confusion_matrix.png", class_names=CLASS_NAMES
         ),
+        kec.CurvePlot(
+            validation, output / "curves.png", num_classes=3, class_names=CLASS_NAMES
+        ),
+        kec.ReliabilityDiagram(validation, output / "reliability.png", num_bins=5),
     ]
     started = time.perf_counter()
     history = model.fit(
@@ -247,7 +252,12 @@ def run(args: argparse.Namespace) -> dict:
         "reloaded_test": {k: float(v) for k, v in reloaded_results.items()},
         "reload_matches": not mismatches,
         "checkpoint": str(checkpoint_path),
-        "pictures": ["history.png", "confusion_matrix.png"],
+        "pictures": [
+            "history.png",
+            "confusion_matrix.png",
+            "curves.png",
+            "reliability.png",
+        ],
     }
     (output / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary

@@ -6,6 +6,7 @@ bin (weight, confidence sum, accuracy sum), `BrierScore` two numbers in all.
 
 from __future__ import annotations
 
+import numpy as np
 from keras import ops
 
 from keras_extras._validation import check_bool, check_int, check_one_of
@@ -147,6 +148,23 @@ class ExpectedCalibrationError(ExtrasMetric):
         weight, confidence, hits = ops.unstack(self.bins.value())
         value = calibration_error(weight, confidence, hits, self.norm)
         return ops.cast(self.score_range.apply(value), self.dtype)
+
+    def reliability(self) -> dict:
+        """The reliability diagram's data, per bin (host side, numpy):
+        `edges` (num_bins + 1), `confidence` and `accuracy` (the weighted means
+        in each bin; NaN where a bin is empty) and `weight` (its total weight)."""
+        weight, confidence, hits = np.asarray(
+            ops.convert_to_numpy(self.bins.value()), dtype=np.float64
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_confidence = np.where(weight != 0, confidence / weight, np.nan)
+            accuracy = np.where(weight != 0, hits / weight, np.nan)
+        return {
+            "edges": np.linspace(0.0, 1.0, self.num_bins + 1),
+            "confidence": mean_confidence,
+            "accuracy": accuracy,
+            "weight": weight,
+        }
 
 
 class BrierScore(PerSampleMean):
