@@ -1,5 +1,6 @@
 """Backend-agnostic Keras 3 metrics with exact, sum-decomposable state."""
 
+from keras_extras.metrics.bootstrap import Bootstrap
 from keras_extras.metrics.calibration import BrierScore, ExpectedCalibrationError
 from keras_extras.metrics.confusion import (
     BalancedAccuracy,
@@ -29,6 +30,7 @@ __all__ = [
     "AUROC",
     "AveragePrecision",
     "BestThreshold",
+    "Bootstrap",
     "PrecisionAtRecall",
     "RecallAtPrecision",
     "SpecificityAtSensitivity",

@@ -74,13 +74,19 @@ def _class_statistics(true_ids, pred_ids, weights, rows, num_classes: int):
 
     Row "tp" sums the weights of correct samples by class, "predicted" all weights
     by predicted class, "actual" by true class: the ids of row `r` are offset by
-    `r * C` and every row goes through a single weighted bincount.
+    `r * C` and every row goes through a single weighted bincount. With weights
+    `(N, R)` (bootstrap replicates), replicate `k` is offset by `k * rows * C`
+    and the result is `(R, len(rows), C)`, still from one scatter-add.
     """
+    replicates = weights.shape[1] if len(weights.shape) == 2 else None
+    agree = true_ids == pred_ids
+    if replicates:
+        agree = agree[:, None]
     ids, row_weights = [], []
     for index, row in enumerate(rows):
         row_ids = pred_ids if row == "predicted" else true_ids
         if row == "tp":
-            row_weights.append(ops.where(true_ids == pred_ids, weights, 0.0))
+            row_weights.append(ops.where(agree, weights, 0.0))
         else:
             row_weights.append(weights)
         # Operators, not keras.ops: this runs every step (see two_sum).
@@ -89,7 +95,15 @@ def _class_statistics(true_ids, pred_ids, weights, rows, num_classes: int):
         ids, row_weights = ops.concatenate(ids), ops.concatenate(row_weights)
     else:
         ids, row_weights = ids[0], row_weights[0]
-    counts = weighted_bincount(ids, row_weights, len(rows) * num_classes)
+    size = len(rows) * num_classes
+    if replicates:
+        offsets = ops.arange(replicates, dtype="int32") * size
+        ids = ops.reshape(ids[:, None] + offsets, (-1,))
+        counts = weighted_bincount(
+            ids, ops.reshape(row_weights, (-1,)), replicates * size
+        )
+        return ops.reshape(counts, (replicates, len(rows), num_classes))
+    counts = weighted_bincount(ids, row_weights, size)
     return ops.reshape(counts, (len(rows), num_classes))
 
 

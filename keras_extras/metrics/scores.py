@@ -295,10 +295,10 @@ def agreement_terms(statistics: ClassStatistics):
         if statistics.task == "multilabel":
             pooled = _pooled_binary(statistics)
         total = pooled.total
-        counts = ops.stack([pooled.predicted, pooled.actual])  # (2, C)
-        marginals = safe_divide(counts, total)
+        counts = ops.stack([pooled.predicted, pooled.actual])  # (2, ..., C)
+        marginals = safe_divide(counts, ops.expand_dims(total, -1))
         accuracy = _accuracy(statistics)
-        chance = ops.sum(ops.prod(marginals, axis=0))
+        chance = ops.sum(ops.prod(marginals, axis=0), axis=-1)
         variances = ops.sum(marginals * (1.0 - marginals), axis=-1)
         # One class holds everything: the variance is 0, exactly (XLA divides
         # by multiplying with a reciprocal, and x * (1 / x) can miss 1).
@@ -318,7 +318,7 @@ def _accuracy(statistics, zero_division=0.0, options=None):
             )
             value = safe_divide(ops.sum(correct), ops.sum(statistics.total))
         else:
-            value = safe_divide(ops.sum(statistics.tp), statistics.total)
+            value = safe_divide(ops.sum(statistics.tp, axis=-1), statistics.total)
         statistics.cache["accuracy"] = value
     return statistics.cache["accuracy"]
 
@@ -329,7 +329,9 @@ def _balanced_accuracy(statistics, zero_division, options):
     actual = statistics.actual
     present = ops.cast(actual != 0, "float32")
     return safe_divide(
-        ops.sum(safe_divide(statistics.tp, actual)), ops.sum(present), zero_division
+        ops.sum(safe_divide(statistics.tp, actual), axis=-1),
+        ops.sum(present, axis=-1),
+        zero_division,
     )
 
 
