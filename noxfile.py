@@ -5,6 +5,7 @@
     nox -s iris                           # the Iris job on every backend
     nox -s lint                           # ruff check + format check
     nox -s docs                           # the documentation site, --strict
+    nox -s build                          # sdist + wheel, checked as installed
     nox -s bench                          # metric overhead, cost against classes
     nox -s "bench(backend='torch')" -- --quick
 
@@ -27,7 +28,7 @@ import nox
 BACKENDS = ["jax", "torch", "tensorflow"]
 DEFAULT_REQUIREMENTS = {"jax": "jax", "torch": "torch", "tensorflow": "tensorflow"}
 
-nox.options.sessions = ["lint", "docs", "tests"]
+nox.options.sessions = ["lint", "docs", "build", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 
@@ -49,10 +50,13 @@ def install_backend(session: nox.Session, backend: str, *extras: str) -> None:
 @nox.session
 @nox.parametrize("backend", BACKENDS)
 def tests(session: nox.Session, backend: str) -> None:
-    """Run the test suite under one backend (the hypothesis profile "ci")."""
+    """Run the test suite under one backend (the hypothesis profile "ci"), on
+    every core."""
     install_backend(session, backend, "test", "examples", "plot")
     session.env.setdefault("HYPOTHESIS_PROFILE", "ci")
-    session.run("pytest", *(session.posargs or ["-q"]))
+    # One worker per core (pytest-xdist): eager JAX and TensorFlow spend most of
+    # the suite compiling, one test at a time per process.
+    session.run("pytest", *(session.posargs or ["-q", "-n", "auto"]))
 
 
 @nox.session
@@ -87,6 +91,24 @@ def bench(session: nox.Session, backend: str) -> None:
     session.run("python", "-m", "benchmarks.classes", "--report")
     session.run("python", "-m", "benchmarks.segmentation")
     session.run("python", "-m", "benchmarks.segmentation", "--report")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build the sdist and the wheel, check their metadata and contents, install
+    the wheel (not the source tree) with JAX and run every docstring example from
+    it, outside the repository."""
+    session.install("build", "packaging")
+    dist = session.create_tmp()
+    session.run("python", "-m", "build", "--outdir", dist, silent=True)
+    session.run("python", "tests/check_dist.py", dist)
+    wheel = next(p for p in os.listdir(dist) if p.endswith(".whl"))
+    session.install(backend_requirement("jax"))
+    session.install(f"{os.path.join(dist, wheel)}[plot]")
+    session.env["KERAS_BACKEND"] = "jax"
+    script = os.path.abspath("tests/installed_check.py")
+    with session.chdir(dist):
+        session.run("python", script)
 
 
 @nox.session

@@ -534,6 +534,29 @@ def test_plot_history_has_one_panel_per_quantity(tmp_path):
     assert image.shape[0] > 100 and image.shape[1] > 300
 
 
+def test_plot_history_draws_bootstrap_intervals_as_bands(tmp_path):
+    from keras_extras.metrics import Bootstrap, F1Score
+
+    x, y = data(96)
+    plot = PlotHistory(tmp_path / "history.png")
+    interval = Bootstrap(F1Score(num_classes=3, name="f1"), num_replicates=20, seed=0)
+    model(metrics=[interval]).fit(
+        x, y, epochs=2, validation_data=data(48, seed=6), verbose=0, callbacks=[plot]
+    )
+    assert "f1" in plot.panels and "f1_low" not in plot.panels
+    for key in ("f1_low", "f1_high", "val_f1_low", "val_f1_high"):
+        assert key in plot.history
+    assert all(
+        low <= value <= high
+        for low, value, high in zip(
+            plot.history["val_f1_low"],
+            plot.history["val_f1"],
+            plot.history["val_f1_high"],
+            strict=True,
+        )
+    )
+
+
 def test_confusion_matrix_plot(tmp_path):
     import matplotlib.image
 

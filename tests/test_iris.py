@@ -56,5 +56,7 @@ def test_iris_job_runs_and_reloads(tmp_path, backend):
         "auroc",
         "uniform_kl_divergence",
         "predictive_entropy",
+        "f1_score_low",
+        "f1_score_high",
     ):
         assert name in summary["test"]

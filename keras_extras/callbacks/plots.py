@@ -19,11 +19,21 @@ from keras_extras.callbacks._validation_data import confusion_of, unpack_validat
 from keras_extras.callbacks.base import ConfigMixin
 from keras_extras.metrics.confusion import NORMALIZATIONS, normalize_matrix
 
+BOUNDS = ("_low", "_high")
+
+
+def _is_bound(key: str, history: dict) -> bool:
+    """`x_low` / `x_high` next to `x` (a `Bootstrap` interval): drawn as a band."""
+    return any(key.endswith(end) and key[: -len(end)] in history for end in BOUNDS)
+
 
 def history_panels(history: dict) -> dict:
-    """Group log keys into panels: `x` and `val_x` share one, scalar keys only."""
+    """Group log keys into panels: `x` and `val_x` share one, scalar keys only;
+    interval bounds (`x_low`, `x_high`) go with `x`, as a band."""
     panels: dict[str, dict] = {}
     for key, values in history.items():
+        if _is_bound(key, history):
+            continue
         base = key.removeprefix("val_")
         if base != key and base not in history:
             base = key  # a validation-only quantity keeps its own name
@@ -35,7 +45,9 @@ def history_panels(history: dict) -> dict:
 class PlotHistory(ConfigMixin, keras.callbacks.Callback):
     """A PNG of the loss and every logged metric, one panel per quantity.
 
-    Training and validation values of a quantity (`f1`, `val_f1`) share a panel.
+    Training and validation values of a quantity (`f1`, `val_f1`) share a panel;
+    a confidence interval logged next to a value (`f1_low`, `f1_high`, from
+    `keras_extras.metrics.Bootstrap`) is drawn as a band around its line.
     The figure is written at the end of training and, with `every_n_epochs`, every
     n epochs; each write replaces the file atomically. Non-scalar log values are
     skipped.
@@ -86,6 +98,19 @@ class PlotHistory(ConfigMixin, keras.callbacks.Callback):
         if self.epochs:
             self.plot()
 
+    def _band(self, axis, key: str, color) -> None:
+        low, high = (self.history.get(key + end) for end in BOUNDS)
+        if low is None or high is None:
+            return
+        band = [
+            (e, a, b)
+            for e, a, b in zip(self.epochs, low, high, strict=True)
+            if a is not None and b is not None
+        ]
+        if band:
+            epochs, lows, highs = zip(*band, strict=True)
+            axis.fill_between(epochs, lows, highs, color=color, alpha=0.2, lw=0)
+
     def plot(self) -> None:
         plt = pyplot()
         panels = history_panels(self.history)
@@ -102,11 +127,12 @@ class PlotHistory(ConfigMixin, keras.callbacks.Callback):
                     if v is not None
                 ]
                 if points:
-                    axis.plot(
+                    line = axis.plot(
                         *zip(*points, strict=True),
                         marker=".",
                         label="validation" if key.startswith("val_") else "training",
-                    )
+                    )[0]
+                    self._band(axis, key, line.get_color())
             axis.set_title(title)
             axis.set_xlabel("epoch")
             axis.legend(fontsize=8)

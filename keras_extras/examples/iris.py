@@ -154,6 +154,9 @@ def make_metrics() -> list:
         kem.AUROC(num_classes=3, average="macro"),
         kem.UniformKLDivergence(),
         kem.PredictiveEntropy(normalize=True),
+        # Macro F1 with a 95 % streaming bootstrap interval: f1_score_low/_high,
+        # drawn as a band by PlotHistory.
+        kem.Bootstrap(kem.F1Score(num_classes=3), seed=0),
     ]
 
 
