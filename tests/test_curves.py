@@ -175,3 +175,25 @@ def test_targets_are_checked():
         kem.PrecisionAtRecall(recall=1.5, num_classes=3)
     with pytest.raises(ValueError, match="beta=0"):
         kem.BestThreshold(beta=0, num_classes=3)
+
+
+def test_multilabel_operating_points_per_label():
+    rng = np.random.default_rng(6)
+    labels = rng.integers(0, 2, (50, 3))
+    scores = np.clip(labels * 0.3 + rng.random((50, 3)) * 0.7, 0, 1).astype("float32")
+    per_label = np.array(
+        [
+            np.max(np.where(r["recall"] >= 0.7, r["precision"], 0.0))
+            for r in (
+                rates(labels[:, k].astype(np.float64), scores[:, k], np.ones(50))
+                for k in range(3)
+            )
+        ]
+    )
+
+    def make():
+        return kem.PrecisionAtRecall(
+            recall=0.7, num_classes=3, task="multilabel", average=None
+        )
+
+    assert_both(make, labels, scores, per_label, atol=1e-6)
