@@ -18,7 +18,7 @@ from keras_extras.metrics.confusion import (
     ScoreMetric,
     _class_statistics,
 )
-from keras_extras.metrics.inputs import cast_to, classification_inputs
+from keras_extras.metrics.inputs import cast_to
 from keras_extras.metrics.scores import ClassStatistics, compute_scores
 
 # P(X <= k) for X ~ Poisson(1), k = 0..11; P(X > 11) < 1e-9.
@@ -122,17 +122,7 @@ class Bootstrap(ExtrasMetric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         scored = self.metric
-        true_ids, pred_ids, weights = classification_inputs(
-            y_true,
-            y_pred,
-            sample_weight,
-            task=scored.task,
-            num_classes=scored.num_classes,
-            threshold=scored.threshold,
-            from_logits=scored.from_logits,
-            ignore_class=scored.ignore_class,
-            top_k=scored.top_k,
-        )
+        true_ids, pred_ids, weights = scored.class_ids(y_true, y_pred, sample_weight)
         uniform = keras.random.uniform(
             (ops.shape(weights)[0], self.num_replicates, 1), seed=self.seed_generator
         )

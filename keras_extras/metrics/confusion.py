@@ -229,7 +229,21 @@ class ConfusionStateMetric(ExtrasMetric):
                     f"y_pred.shape={tuple(y_pred.shape)}: pass num_classes="
                 )
             self._build_state(inferred)
-        true_ids, pred_ids, weights = classification_inputs(
+        true_ids, pred_ids, weights = self.class_ids(y_true, y_pred, sample_weight)
+        if self.layout == "matrix":
+            counts = _confusion_counts(
+                true_ids, pred_ids, weights, self.task, self.num_classes
+            )
+        else:
+            counts = _class_statistics(
+                true_ids, pred_ids, weights, self.layout, self.num_classes
+            )
+        self.counts.add(counts)
+
+    def class_ids(self, y_true, y_pred, sample_weight=None):
+        """`classification_inputs` with this metric's settings: flat true ids,
+        predicted ids and weights (what `update_state` counts)."""
+        return classification_inputs(
             y_true,
             y_pred,
             sample_weight,
@@ -240,15 +254,6 @@ class ConfusionStateMetric(ExtrasMetric):
             ignore_class=self.ignore_class,
             top_k=self.top_k,
         )
-        if self.layout == "matrix":
-            counts = _confusion_counts(
-                true_ids, pred_ids, weights, self.task, self.num_classes
-            )
-        else:
-            counts = _class_statistics(
-                true_ids, pred_ids, weights, self.layout, self.num_classes
-            )
-        self.counts.add(counts)
 
     def _check_built(self) -> None:
         if self.counts is None:
