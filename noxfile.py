@@ -22,6 +22,7 @@ Extra arguments after `--` go to pytest (or to the Iris program).
 from __future__ import annotations
 
 import os
+import shutil
 
 import nox
 
@@ -99,7 +100,8 @@ def build(session: nox.Session) -> None:
     the wheel (not the source tree) with JAX and run every docstring example from
     it, outside the repository."""
     session.install("build", "packaging")
-    dist = session.create_tmp()
+    dist = os.path.join(session.create_tmp(), "dist")
+    shutil.rmtree(dist, ignore_errors=True)  # no wheel of an earlier build
     session.run("python", "-m", "build", "--outdir", dist, silent=True)
     session.run("python", "tests/check_dist.py", dist)
     wheel = next(p for p in os.listdir(dist) if p.endswith(".whl"))
