@@ -22,6 +22,7 @@ instead of silently doing nothing.
 from __future__ import annotations
 
 import sys
+from types import FrameType
 
 import keras
 
@@ -63,9 +64,9 @@ def compiled_output_name(metric) -> str | None:
     A few frames up, Keras' loop holds the `MetricsList` of the output being
     computed as `mls`; the metric must be in that list.
     """
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     for _ in range(4):
-        frame = frame.f_back
+        frame = frame.f_back if frame is not None else None
         if frame is None:
             return None
         metrics_list = frame.f_locals.get("mls")

@@ -7,7 +7,7 @@ Each check returns the value it accepts, or raises a `ValueError` (bad value) or
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal, overload
 
 
 def check_one_of(argument: str, value: Any, allowed: Iterable[Any]) -> Any:
@@ -19,6 +19,18 @@ def check_one_of(argument: str, value: Any, allowed: Iterable[Any]) -> Any:
             f"Received: {argument}={value!r}"
         )
     return value
+
+
+@overload
+def check_int(
+    argument: str, value: Any, minimum: int = 1, allow_none: Literal[False] = False
+) -> int: ...
+
+
+@overload
+def check_int(
+    argument: str, value: Any, minimum: int = 1, *, allow_none: bool
+) -> int | None: ...
 
 
 def check_int(

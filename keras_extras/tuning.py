@@ -38,10 +38,11 @@ def log_key_and_direction(metric, score: str | None = None, validation: bool = T
         ('mcc', 'max')
     """
     names = getattr(metric, "score_names", None)
+    direction: str | None
     if names:
         if score is None and len(names) == 1:
             score = names[0]
-        if score not in names:
+        if score is None or score not in names:
             raise ValueError(
                 f"Invalid `score` for {metric.name!r}: expected one of "
                 f"{tuple(names)}. Received: score={score!r}"

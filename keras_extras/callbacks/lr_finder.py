@@ -86,7 +86,11 @@ class LRFinder(ConfigMixin, keras.callbacks.Callback):
         if divergence_factor is not None:
             check_number("divergence_factor", divergence_factor, 1.0, None, False)
         self.divergence_factor = divergence_factor
-        self.history = {"lr": [], "loss": [], "smoothed_loss": []}
+        self.history: dict[str, list[float]] = {
+            "lr": [],
+            "loss": [],
+            "smoothed_loss": [],
+        }
         self.suggestion = None
 
     def learning_rate_at(self, step: int) -> float:

@@ -277,7 +277,7 @@ class CurvePlot(ConfigMixin, keras.callbacks.Callback):
         self.class_names = list(class_names) if class_names is not None else None
         self.from_logits = check_bool("from_logits", from_logits)
         self.every_n_epochs = check_int("every_n_epochs", every_n_epochs, 0)
-        self.curves = None
+        self.curves: dict[str, np.ndarray] | None = None
 
     def on_epoch_end(self, epoch, logs=None):
         if self.every_n_epochs and (epoch + 1) % self.every_n_epochs == 0:

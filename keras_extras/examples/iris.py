@@ -230,6 +230,8 @@ def run(args: argparse.Namespace) -> dict:
     results = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
     results = {name: float(value) for name, value in results.items()}
 
+    if checkpoints.best_model_path is None:
+        raise RuntimeError("No checkpoint was ranked: the monitored value never came.")
     checkpoint_path = Path(checkpoints.best_model_path)
     reloaded = keras.saving.load_model(checkpoint_path)
     reloaded_results = reloaded.evaluate(x_test, y_test, verbose=0, return_dict=True)

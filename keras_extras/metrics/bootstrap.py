@@ -84,9 +84,12 @@ class Bootstrap(ExtrasMetric):
         name: str | None = None,
         dtype=None,
     ):
-        if isinstance(metric, dict):  # from_config
-            metric = keras.saving.deserialize_keras_object(metric)
-        _check_metric(metric)
+        scored: ConfusionStateMetric = (
+            keras.saving.deserialize_keras_object(metric)  # from_config
+            if isinstance(metric, dict)
+            else metric
+        )
+        _check_metric(scored)
         self.num_replicates = check_int("num_replicates", num_replicates, minimum=2)
         self.confidence = check_number(
             "confidence", confidence, 0.0, 1.0, low_inclusive=False
@@ -97,14 +100,15 @@ class Bootstrap(ExtrasMetric):
                 f"Received: confidence={confidence!r}"
             )
         self.seed = check_int("seed", seed, minimum=0, allow_none=True)
-        super().__init__(name=name or f"{self.default_name}_{metric.name}", dtype=dtype)
+        super().__init__(name=name or f"{self.default_name}_{scored.name}", dtype=dtype)
         # The wrapped metric describes the scores; its own state is not used (slice
         # 0 of ours is the point estimate), so it is kept out of Keras' tracking.
-        self.__dict__["_scored"] = metric
+        self.__dict__["_scored"] = scored
+        num_classes = int(scored.num_classes or 0)  # given: _check_metric
         self.replicates = CompensatedSum(
             self,
             "replicates",
-            (1 + self.num_replicates, len(metric.layout), metric.num_classes),
+            (1 + self.num_replicates, len(scored.layout), num_classes),
         )
         self.seed_generator = keras.random.SeedGenerator(seed)
         # A metric variable, so compiled steps carry the generator's state.

@@ -146,7 +146,7 @@ class ConfusionStateMetric(ExtrasMetric):
         dtype: dtype of the result.
     """
 
-    config_fields = (
+    config_fields: tuple[str, ...] = (
         "num_classes",
         "task",
         "threshold",
@@ -195,7 +195,7 @@ class ConfusionStateMetric(ExtrasMetric):
                 "`top_k` applies to task='multiclass' only. "
                 f"Received: top_k={top_k!r}, task={task!r}"
             )
-        self.counts = None
+        self.counts: CompensatedSum | None = None
         self.layout = self.state_layout()
         if num_classes is not None:
             self._build_state(num_classes)
@@ -266,6 +266,7 @@ class ConfusionStateMetric(ExtrasMetric):
         self._check_built()
         if self.layout == "matrix":
             return ClassStatistics.from_matrix(self.confusion_matrix(), self.task)
+        assert self.counts is not None  # _check_built
         rows = ops.unstack(self.counts.value(), axis=0)
         return ClassStatistics(dict(zip(self.layout, rows, strict=True)), self.task)
 
@@ -328,7 +329,7 @@ class ScoreMetric(ConfusionStateMetric):
     """
 
     score = ""
-    config_fields = ("average", "zero_division")
+    config_fields: tuple[str, ...] = ("average", "zero_division")
 
     def __init__(
         self,
@@ -458,7 +459,7 @@ def _document(cls):
     return cls
 
 
-ScoreMetric = _document(ScoreMetric)
+_document(ScoreMetric)
 
 
 @_document

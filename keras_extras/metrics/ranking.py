@@ -22,6 +22,8 @@ would tie them all.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from keras import ops
@@ -52,7 +54,7 @@ def threshold_grid(num_thresholds: int) -> np.ndarray:
     uniform = num_thresholds // 2 + 1
     tails = num_thresholds - uniform
     step = 1.0 / (uniform - 1)
-    low = np.logspace(-7, np.log10(step), tails // 2 + 2)[1:-1] if tails else []
+    low = np.logspace(-7, np.log10(step), tails // 2 + 2)[1:-1]  # empty if no tails
     high = 1.0 - np.logspace(-5, np.log10(step), tails - tails // 2 + 2)[1:-1]
     grid = np.concatenate(
         [np.linspace(0.0, 1.0, uniform), low, high[: tails - len(low)]]
@@ -260,9 +262,15 @@ def average_curve_scores(scores, positive, negative, average):
 
 
 class _CurveMetric(ExtrasMetric):
-    curve = None
+    curve: Callable[..., Any] | None = None
     state_rows = 4
-    config_fields = ("num_classes", "task", "average", "num_thresholds", "from_logits")
+    config_fields: tuple[str, ...] = (
+        "num_classes",
+        "task",
+        "average",
+        "num_thresholds",
+        "from_logits",
+    )
 
     def __init__(
         self,
@@ -319,7 +327,9 @@ class _CurveMetric(ExtrasMetric):
 
     def per_class(self, stats):
         """The score of each class (one row for binary or micro) from the state."""
-        return type(self).curve(stats, self.widths, self.table)
+        curve = type(self).curve
+        assert curve is not None, "a curve metric defines `curve`"
+        return curve(stats, self.widths, self.table)
 
     def _pooled_stats(self):
         stats = self.histograms.value()
@@ -457,7 +467,7 @@ class AveragePrecision(_CurveMetric):
 
 
 for _cls in (AUROC, AveragePrecision):
-    _cls.__doc__ = _cls.__doc__.replace("    {args}\n", _RANKING_ARGS)
+    _cls.__doc__ = (_cls.__doc__ or "").replace("    {args}\n", _RANKING_ARGS)
 
 
 class _OperatingPoint(_CurveMetric):
@@ -649,12 +659,13 @@ class SpecificityAtSensitivity(_OperatingPoint):
         )
 
 
-for _cls, _what in (
+_operating: type[_OperatingPoint]
+for _operating, _what in (
     (PrecisionAtRecall, "recall"),
     (RecallAtPrecision, "precision"),
     (SpecificityAtSensitivity, "sensitivity"),
 ):
-    _cls.__doc__ = _cls.__doc__.replace(
+    _operating.__doc__ = (_operating.__doc__ or "").replace(
         "    {args}\n", _OPERATING_ARGS.format(constraint=_what)
     )
 

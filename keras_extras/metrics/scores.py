@@ -415,9 +415,14 @@ def compute_scores(
     """
     options = options or {}
     results = {}
-    ratios = [name for name in names if SCORES[name].terms is not None]
+    ratio_terms: dict[str, Callable[[Mapping[str, Any]], tuple[Terms, Terms]]] = {}
+    for name in names:
+        make_terms = SCORES[name].terms
+        if make_terms is not None:
+            ratio_terms[name] = make_terms
+    ratios = list(ratio_terms)
     if ratios:
-        terms = [SCORES[name].terms(options) for name in ratios]
+        terms = [ratio_terms[name](options) for name in ratios]
         values = average_ratio(
             _combine([numerator for numerator, _ in terms], statistics),
             _combine([denominator for _, denominator in terms], statistics),
@@ -430,6 +435,7 @@ def compute_scores(
         else:
             results.update({name: values[i] for i, name in enumerate(ratios)})
     for name in names:
-        if name not in results:
-            results[name] = SCORES[name].compute(statistics, zero_division, options)
+        compute = SCORES[name].compute
+        if name not in results and compute is not None:
+            results[name] = compute(statistics, zero_division, options)
     return {name: results[name] for name in names}
