@@ -126,7 +126,9 @@ class Bootstrap(ExtrasMetric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         scored = self.metric
-        true_ids, pred_ids, weights = scored.class_ids(y_true, y_pred, sample_weight)
+        true_ids, pred_ids, weights = scored.formatted_inputs(
+            y_true, y_pred, sample_weight
+        )
         uniform = keras.random.uniform(
             (ops.shape(weights)[0], self.num_replicates, 1), seed=self.seed_generator
         )

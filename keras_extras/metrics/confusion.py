@@ -229,7 +229,9 @@ class ConfusionStateMetric(ExtrasMetric):
                     f"y_pred.shape={tuple(y_pred.shape)}: pass num_classes="
                 )
             self._build_state(inferred)
-        true_ids, pred_ids, weights = self.class_ids(y_true, y_pred, sample_weight)
+        true_ids, pred_ids, weights = self.formatted_inputs(
+            y_true, y_pred, sample_weight
+        )
         if self.layout == "matrix":
             counts = _confusion_counts(
                 true_ids, pred_ids, weights, self.task, self.num_classes
@@ -240,7 +242,7 @@ class ConfusionStateMetric(ExtrasMetric):
             )
         self.counts.add(counts)
 
-    def class_ids(self, y_true, y_pred, sample_weight=None):
+    def formatted_inputs(self, y_true, y_pred, sample_weight=None):
         """`classification_inputs` with this metric's settings: flat true ids,
         predicted ids and weights (what `update_state` counts)."""
         return classification_inputs(
