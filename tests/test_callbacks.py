@@ -775,3 +775,14 @@ def test_curve_plot_and_reliability_diagram_draw_what_the_metrics_hold(tmp_path)
             assert reliability.bins["confidence"][b] == pytest.approx(
                 confidence[inside].mean(), abs=1e-6
             )
+
+
+def test_liveness_check_never_signals_on_windows(monkeypatch):
+    from keras_extras.callbacks import _files
+
+    def refuse(*args):
+        raise AssertionError("os.kill would send Ctrl-C on Windows")
+
+    monkeypatch.setattr(_files.os, "name", "nt")
+    monkeypatch.setattr(_files.os, "kill", refuse)
+    assert _files.process_alive(12345) is True
