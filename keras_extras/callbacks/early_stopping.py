@@ -99,14 +99,16 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
         self.divergence_threshold = divergence_threshold
         self.stopping_threshold = stopping_threshold
         self.check_finite = check_bool("check_finite", check_finite)
-        self._requested_mode = mode
+        self.requested_mode = mode
         self.stop_reason = None
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
         self.stop_reason = None
 
-    def _guard(self, value: float) -> str | None:
+    def guard_reason(self, value: float) -> str | None:
+        """Which guard stops training at `value` ("not_finite", "divergence",
+        "stopping_threshold"), or None."""
         minimising = self.mode == "min"
         if self.check_finite and not is_finite(value):
             return "not_finite"
@@ -128,11 +130,11 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
         if self.monitor_op is None:
             # Keras picks the direction at the first epoch end, from `self.mode`:
             # settle "auto" first, also for keys of dict-valued metrics.
-            self.mode = resolve_mode(self.model, self.monitor, self._requested_mode)
+            self.mode = resolve_mode(self.model, self.monitor, self.requested_mode)
         value = as_float((logs or {}).get(self.monitor))
         reason = None
         if value is not None and epoch >= self.start_from_epoch:
-            reason = self._guard(value)
+            reason = self.guard_reason(value)
         if reason is None:
             was_stopping = self.model.stop_training
             super().on_epoch_end(epoch, logs)
@@ -154,5 +156,5 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
         return {
             **super().get_config(),
             "min_delta": abs(self.min_delta),
-            "mode": self._requested_mode,
+            "mode": self.requested_mode,
         }

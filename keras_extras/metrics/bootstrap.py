@@ -113,7 +113,8 @@ class Bootstrap(ExtrasMetric):
         self.seed_generator = keras.random.SeedGenerator(seed)
         # A metric variable, so compiled steps carry the generator's state.
         self.rng_state = self.seed_generator.state
-        self._initial_rng = ops.convert_to_numpy(self.rng_state.value)
+        # A device copy (a torch variable's tensor changes in place): no host read.
+        self._initial_rng = ops.copy(ops.convert_to_tensor(self.rng_state))
         self._cdf = ops.convert_to_tensor(_POISSON_CDF)
 
     @property

@@ -224,9 +224,9 @@ def average_precision_from_stats(stats, widths, table):
     return safe_divide(ops.sum(contributions, axis=-1), ops.sum(positive, axis=-1))
 
 
-def _threshold_rates(stats):
+def _threshold_counts(stats):
     """Per class and grid threshold `t` (samples scoring `>= t` predicted
-    positive): recall (TPR), false positive rate, precision and specificity."""
+    positive): `(tp, fp, positives, negatives)`."""
     positive, negative = stats[0], stats[1]
     # Summed from the top, so the counts above the last score are exactly 0
     # (a total minus a running sum leaves rounding there: precision 1 from 0/0).
@@ -234,15 +234,23 @@ def _threshold_rates(stats):
     fp = ops.flip(ops.cumsum(ops.flip(negative, axis=-1), axis=-1), axis=-1)
     positives = ops.sum(positive, axis=-1, keepdims=True)
     negatives = ops.sum(negative, axis=-1, keepdims=True)
-    return {
-        "recall": safe_divide(tp, positives),
-        "fpr": safe_divide(fp, negatives),
-        "precision": safe_divide(tp, tp + fp),
-        "specificity": safe_divide(negatives - fp, negatives),
-        "tp": tp,
-        "fp": fp,
-        "positives": positives,
-    }
+    return tp, fp, positives, negatives
+
+
+# Rates at each threshold from `_threshold_counts`; `result()` runs every step, so
+# a metric computes only the ones it reads.
+_RATES = {
+    "recall": lambda tp, fp, pos, neg: safe_divide(tp, pos),
+    "fpr": lambda tp, fp, pos, neg: safe_divide(fp, neg),
+    "precision": lambda tp, fp, pos, neg: safe_divide(tp, tp + fp),
+    "specificity": lambda tp, fp, pos, neg: safe_divide(neg - fp, neg),
+}
+
+
+def _threshold_rates(stats, *names):
+    """The named rates (`_RATES`) at every grid threshold, per class."""
+    counts = _threshold_counts(stats)
+    return [_RATES[name](*counts) for name in names]
 
 
 def average_curve_scores(scores, positive, negative, average):
@@ -362,8 +370,8 @@ class _CurveMetric(ExtrasMetric):
         thresholds ascending, so the curve runs from (1, 1) to (0, 0).
         Host side: call it after training, not inside a compiled step.
         """
-        rates = _threshold_rates(self._pooled_stats())
-        return self._curve_arrays(rates["fpr"], rates["recall"])
+        fpr, tpr = _threshold_rates(self._pooled_stats(), "fpr", "recall")
+        return self._curve_arrays(fpr, tpr)
 
     def precision_recall_curve(self):
         """`(precision, recall, thresholds)` at every threshold of the grid, exact.
@@ -371,8 +379,10 @@ class _CurveMetric(ExtrasMetric):
         Precision is 0 where no sample scores at or above a threshold (Keras'
         rule). Shapes as `roc_curve`.
         """
-        rates = _threshold_rates(self._pooled_stats())
-        return self._curve_arrays(rates["precision"], rates["recall"])
+        precision, recall = _threshold_rates(
+            self._pooled_stats(), "precision", "recall"
+        )
+        return self._curve_arrays(precision, recall)
 
     def _curve_arrays(self, first, second):
         first, second = ops.convert_to_numpy(first), ops.convert_to_numpy(second)
@@ -505,10 +515,9 @@ class _OperatingPoint(_CurveMetric):
         )
 
     def per_class(self, stats):
-        rates = _threshold_rates(stats)
-        target = getattr(self, self.target_name)
-        allowed = rates[self.constraint] >= target
-        return ops.max(ops.where(allowed, rates[self.value], 0.0), axis=-1)
+        constraint, value = _threshold_rates(stats, self.constraint, self.value)
+        allowed = constraint >= getattr(self, self.target_name)
+        return ops.max(ops.where(allowed, value, 0.0), axis=-1)
 
 
 _OPERATING_ARGS = """
@@ -732,24 +741,23 @@ class BestThreshold(_CurveMetric):
         )
 
     def _fbeta(self, stats):
-        rates = _threshold_rates(stats)
+        tp, fp, positives, _ = _threshold_counts(stats)
         b2 = self.beta**2
-        tp, fp = rates["tp"], rates["fp"]
-        fn = rates["positives"] - tp
-        return safe_divide((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp)
+        return safe_divide((1 + b2) * tp, (1 + b2) * tp + b2 * (positives - tp) + fp)
 
     def per_class(self, stats):
         return ops.max(self._fbeta(stats), axis=-1)
 
-    def _best_index(self, stats):
+    def _best_index(self, fbeta):
         # The highest threshold among equal bests (ties: the stricter decision).
-        fbeta = ops.flip(self._fbeta(stats), axis=-1)
-        return self.num_thresholds - 1 - ops.argmax(fbeta, axis=-1)
+        return self.num_thresholds - 1 - ops.argmax(ops.flip(fbeta, axis=-1), axis=-1)
 
     def result(self):
         stats = self._pooled_stats()
-        value = self.score_range.apply(self._average(self.per_class(stats), stats))
-        thresholds = ops.take(self.grid_tensor, self._best_index(stats))
+        fbeta = self._fbeta(stats)  # once: the best value and where it is
+        best = ops.max(fbeta, axis=-1)
+        value = self.score_range.apply(self._average(best, stats))
+        thresholds = ops.take(self.grid_tensor, self._best_index(fbeta))
         results = {self.name: cast_to(value, self.dtype)}
         key = f"{self.name}_threshold"
         if self.task == "binary" or self.average == "micro":
@@ -761,5 +769,6 @@ class BestThreshold(_CurveMetric):
 
     def best_thresholds(self) -> np.ndarray:
         """The best threshold of each class (one for binary and micro)."""
-        index = ops.convert_to_numpy(self._best_index(self._pooled_stats()))
+        fbeta = self._fbeta(self._pooled_stats())
+        index = ops.convert_to_numpy(self._best_index(fbeta))
         return self.grid[index]
