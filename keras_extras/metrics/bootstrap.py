@@ -123,7 +123,9 @@ class Bootstrap(ExtrasMetric):
 
     def reset_state(self):
         super().reset_state()
-        self.rng_state.assign(self._initial_rng)
+        # A fresh copy each time: on JAX the variable takes the array itself, and a
+        # compiled step donates it.
+        self.rng_state.assign(ops.copy(self._initial_rng))
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         scored = self.metric
