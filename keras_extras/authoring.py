@@ -25,8 +25,8 @@ Confusion-derived scores
     `compute_scores`: scores by name from `ClassStatistics`.
 
 Exact state
-    `CompensatedSum`: a running total in two float32 variables (exact integer
-    counts up to 2**48, sum-decomposable across data-parallel replicas).
+    `CompensatedSum`: a running total in four float32 words (exact integer
+    counts up to 2**40, exact when data-parallel replicas' states are summed).
     `weighted_bincount`: weights summed into a fixed number of bins (histograms,
     confusion counts) with a static output shape.
 

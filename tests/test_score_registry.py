@@ -13,6 +13,7 @@ from sklearn import metrics as skm
 import keras_extras.metrics as kem
 from keras_extras import authoring
 from keras_extras.metrics import scores
+from keras_extras.metrics.accumulators import WORDS
 
 
 def _state_numbers(metric):
@@ -22,32 +23,48 @@ def _state_numbers(metric):
 @pytest.mark.parametrize(
     "make,layout,numbers",
     [
-        (lambda: kem.Precision(num_classes=7), ("tp", "predicted"), 2 * 2 * 7),
-        (lambda: kem.Recall(num_classes=7), ("tp", "actual"), 2 * 2 * 7),
+        (lambda: kem.Precision(num_classes=7), ("tp", "predicted"), WORDS * 2 * 7),
+        (lambda: kem.Recall(num_classes=7), ("tp", "actual"), WORDS * 2 * 7),
         (
             lambda: kem.Precision(num_classes=7, average="weighted"),
             ("tp", "predicted", "actual"),
-            2 * 3 * 7,
+            WORDS * 3 * 7,
         ),
-        (lambda: kem.F1Score(num_classes=7), ("tp", "predicted", "actual"), 42),
-        (lambda: kem.BalancedAccuracy(num_classes=7), ("tp", "actual"), 28),
-        (lambda: kem.MatthewsCorrelation(num_classes=7), scores.CLASS_ROWS, 42),
-        (lambda: kem.CohenKappa(num_classes=7), scores.CLASS_ROWS, 42),
-        (lambda: kem.CohenKappa(num_classes=7, weights="linear"), "matrix", 98),
-        (lambda: kem.ConfusionMatrix(num_classes=7), "matrix", 98),
+        (
+            lambda: kem.F1Score(num_classes=7),
+            ("tp", "predicted", "actual"),
+            WORDS * 3 * 7,
+        ),
+        (lambda: kem.BalancedAccuracy(num_classes=7), ("tp", "actual"), WORDS * 2 * 7),
+        (
+            lambda: kem.MatthewsCorrelation(num_classes=7),
+            scores.CLASS_ROWS,
+            WORDS * 3 * 7,
+        ),
+        (lambda: kem.CohenKappa(num_classes=7), scores.CLASS_ROWS, WORDS * 3 * 7),
+        (
+            lambda: kem.CohenKappa(num_classes=7, weights="linear"),
+            "matrix",
+            WORDS * 7 * 7,
+        ),
+        (lambda: kem.ConfusionMatrix(num_classes=7), "matrix", WORDS * 7 * 7),
         (
             lambda: kem.ClassificationMetrics(num_classes=7, metrics=SCORES8),
             scores.CLASS_ROWS,
-            42,
+            WORDS * 3 * 7,
         ),
         (
             lambda: kem.ClassificationMetrics(
                 num_classes=7, metrics=("f1", "kappa"), kappa_weights="quadratic"
             ),
             "matrix",
-            98,
+            WORDS * 7 * 7,
         ),
-        (lambda: kem.F1Score(num_classes=7, task="multilabel"), "matrix", 2 * 4 * 7),
+        (
+            lambda: kem.F1Score(num_classes=7, task="multilabel"),
+            "matrix",
+            WORDS * 4 * 7,
+        ),
     ],
 )
 def test_each_metric_keeps_the_smallest_state_its_scores_need(make, layout, numbers):
@@ -88,7 +105,7 @@ def test_fifty_thousand_classes_compiled():
     metric = kem.ClassificationMetrics(
         num_classes=num_classes, metrics=("precision", "recall", "f1", "mcc")
     )
-    assert _state_numbers(metric) == 2 * 3 * num_classes
+    assert _state_numbers(metric) == WORDS * 3 * num_classes
 
     def step(variables, y_true, y_pred, weight):
         return metric.stateless_update_state(variables, y_true, y_pred, weight)

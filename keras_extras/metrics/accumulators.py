@@ -3,21 +3,32 @@
 Keras' own metrics accumulate in float32: once a running count passes 2**24, adding
 one more sample changes nothing, and long runs drift (after 1.64e8 samples
 `SparseCategoricalAccuracy` reported an error rate of 2.5e-5 where the truth was
-2.44e-4). JAX disables 64-bit types by default, so float64 state is not an option
-on every backend.
+2.44e-4). JAX disables 64-bit types by default, so neither float64 nor int64 state
+is an option on every backend.
 
-`CompensatedSum` keeps each total as an unevaluated sum of two float32 numbers,
-`hi + lo` (a "double-word" or float-float number, about 48 significant bits):
+`CompensatedSum` keeps each total as four float32 **words in fixed, disjoint
+binades**, finest first. Words 1 to 3 hold integer multiples of their quanta
+(`QUANTUM_EXPONENTS`: 2**-20, 2**-2, 2**16); word 0 holds what lies below
+2**-20 as a plain float32. After every update each word but the top one is at most
+half the next word's quantum (`|w_i| <= 2**17 q_i`). So:
 
-- integer counts are exact up to 2**48 (each update must be an integer below 2**24,
-  i.e. fewer than 16.7 million samples per batch and cell);
-- weighted sums lose about 2 * 2**-48 relative per update, against 2**-24 for a plain
-  float32 sum, so 1e9 updates stay well inside 1e-7 relative accuracy;
-- both words use `aggregation="sum"`, so data-parallel replicas merge by addition.
+- within one process, integer counts are exact up to 2**40 per total (word 0 stays
+  0), and a weighted sum loses at most 2**-44 (absolute) per update;
+- **merging is exact for counts**: data-parallel replicas merge by an element-wise
+  float32 sum of each word (what `aggregation="sum"` and an all-reduce do). Words
+  1 and 2 of up to 128 replicas sum to at most 2**24 of their quanta, which float32
+  holds exactly, and the top word (multiples of 2**16) is exact up to 2**40 in
+  total; word 0 (below 2**-21 each) adds at most 2**-39 of rounding to a weighted
+  sum merged from 64 replicas. The double-word (`hi + lo`, TwoSum) state of
+  keras-extras 0.1 was exact in one process but not after a merge: its `hi`
+  words round when added (`benchmarks/merge_exactness.py`: 582 of 1024 cells off
+  by up to 128 for two replicas at 2**30 samples each, 1021 off by up to 23168
+  for 64 replicas).
 
-The update is Knuth's TwoSum followed by a renormalisation (Fast2Sum). It uses
-additions only, so fused multiply-add contraction cannot change it, and XLA does not
-reassociate floating-point additions.
+Beyond 2**40 the top word keeps float32's relative precision (2**-24); a batch's
+own float32 counts are exact below 2**24 per cell. The update adds, subtracts and
+rounds to a quantum (`round(v * 2**-e) * 2**e`, exact for powers of two). It does
+not use the shorter `fl(v + C) - C` rounding: XLA folds `(v + C) - C` to `v`.
 """
 
 from __future__ import annotations
@@ -28,32 +39,49 @@ import keras
 import numpy as np
 from keras import ops
 
+QUANTUM_EXPONENTS = (-20, -2, 16)
+"""The quanta `2**e` of words 1 to 3, 18 binades apart (word 0 is a plain float)."""
 
-def two_sum(a, b):
-    """Return `(s, e)` with `s = fl(a + b)` and `a + b = s + e` exactly (Knuth).
+WORDS = len(QUANTUM_EXPONENTS) + 1
+"""Float32 numbers per total: the state of a `CompensatedSum` of `shape` has
+`WORDS * prod(shape)` of them."""
+
+
+def _round_to(value, exponent: int):
+    """`value` rounded to the nearest multiple of `2**exponent` (exact)."""
+    return ops.round(value * 2.0**-exponent) * 2.0**exponent
+
+
+def exact_add(words, x):
+    """Add `x` to the fixed-binade total `words` (finest first); return new words.
+
+    `x` is split into one part per word (each a multiple of its quantum, the
+    last remainder below 2**-21 added to word 0 as a float), the parts are added,
+    and each word carries its excess to the next: every step but the float
+    addition into word 0 is exact.
 
     Written with operators: on tensors of one dtype they dispatch straight to the
     framework, while each `keras.ops` call first converts and checks its arguments
     (about 3 us per call on eager torch, which runs this every step). Traced
     programs are the same either way.
     """
-    s = a + b
-    b_virtual = s - a
-    a_virtual = s - b_virtual
-    error = (a - a_virtual) + (b - b_virtual)
-    return s, error
-
-
-def compensated_add(hi, lo, x):
-    """Add `x` to the double-word number `hi + lo`; return the new `(hi, lo)`.
-
-    `hi`, `lo` and `x` are float32 tensors of broadcastable shapes.
-    """
-    s, error = two_sum(hi, x)
-    lo = lo + error
-    new_hi = s + lo
-    new_lo = lo - (new_hi - s)
-    return new_hi, new_lo
+    e1, e2, e3 = QUANTUM_EXPONENTS
+    w0, w1, w2, w3 = words
+    # Split x, coarsest part first: each residual is exact.
+    t3 = _round_to(x, e3)
+    r = x - t3
+    t2 = _round_to(r, e2)
+    r = r - t2
+    t1 = _round_to(r, e1)
+    r = r - t1
+    # Add and carry, finest word first.
+    a0 = w0 + r
+    c0 = _round_to(a0, e1)
+    a1 = (w1 + t1) + c0
+    c1 = _round_to(a1, e2)
+    a2 = (w2 + t2) + c1
+    c2 = _round_to(a2, e3)
+    return a0 - c0, a1 - c1, a2 - c2, (w3 + t3) + c2
 
 
 def weighted_bincount(ids, weights, length: int):
@@ -71,15 +99,21 @@ def weighted_bincount(ids, weights, length: int):
 
 
 class CompensatedSum:
-    """A running total held in two float32 metric variables, `hi + lo`.
+    """A running total held exactly in one float32 metric variable of four words.
 
-    Create it in a metric's `__init__` (or lazy build); it registers its variables
+    The variable has shape `(4, *shape)`, one word per row, finest first (see
+    the module docstring). The total is the sum of
+    the words; an element-wise sum of several replicas' variables is the exact
+    total of everything they saw, so the state merges across data-parallel
+    replicas (`aggregation="sum"`) with no rounding.
+
+    Create it in a metric's `__init__` (or lazy build); it registers its variable
     with the metric, so `reset_state`, saving and stateless (compiled) updates see
-    them like any other metric variable.
+    it like any other metric variable.
 
     Args:
         metric: the `keras.metrics.Metric` that owns the state.
-        name: variable name; the low word is named `name + "_lo"`.
+        name: the variable's name.
         shape: shape of the total, `()` for a scalar. Defaults to `()`.
 
     Example:
@@ -90,19 +124,12 @@ class CompensatedSum:
 
     def __init__(self, metric, name: str, shape: Sequence[int] = ()):
         self.shape = tuple(shape)
-        self.hi = metric.add_variable(
-            shape=self.shape,
+        self.words = metric.add_variable(
+            shape=(WORDS, *self.shape),
             initializer="zeros",
             dtype="float32",
             aggregation="sum",
             name=name,
-        )
-        self.lo = metric.add_variable(
-            shape=self.shape,
-            initializer="zeros",
-            dtype="float32",
-            aggregation="sum",
-            name=f"{name}_lo",
         )
 
     def add(self, x) -> None:
@@ -111,16 +138,15 @@ class CompensatedSum:
             x = ops.convert_to_tensor(x, "float32")
         if str(ops.dtype(x)) != "float32":
             x = ops.cast(x, "float32")
-        hi, lo = compensated_add(self.hi.value, self.lo.value, x)
-        self.hi.assign(hi)
-        self.lo.assign(lo)
+        words = exact_add(ops.unstack(self.words.value, axis=0), x)
+        self.words.assign(ops.stack(words))
 
     def value(self):
-        """The total as a float32 tensor (rounded once, from `hi + lo`)."""
-        return self.hi.value + self.lo.value
+        """The total as a float32 tensor (the words added finest first)."""
+        w0, w1, w2, w3 = ops.unstack(self.words.value, axis=0)
+        return ((w0 + w1) + w2) + w3
 
     def numpy(self) -> np.ndarray:
-        """The total in float64 on the host: exact for integer counts up to 2**48."""
-        hi = np.asarray(ops.convert_to_numpy(self.hi.value), dtype=np.float64)
-        lo = np.asarray(ops.convert_to_numpy(self.lo.value), dtype=np.float64)
-        return hi + lo
+        """The total in float64 on the host: exact for integer counts up to 2**40."""
+        words = np.asarray(ops.convert_to_numpy(self.words.value), dtype=np.float64)
+        return words[3] + words[2] + words[1] + words[0]

@@ -38,7 +38,7 @@ def safe_divide(numerator, denominator, zero_division: float = 0.0):
     `zero_division` is a Python number (an argument, never a tensor). `result()`
     runs every training step, so this is three ops (compare, divide, select; the
     quotient of the zero denominators is computed and dropped), written with
-    operators on tensors (see `accumulators.two_sum`).
+    operators on tensors (see `accumulators.exact_add`).
     """
     if not ops.is_tensor(denominator):
         denominator = ops.convert_to_tensor(denominator, "float32")

@@ -4,7 +4,7 @@ specificity, Jaccard, balanced accuracy, MCC, Cohen's kappa, the confusion matri
 The scores are defined once, in the registry of `keras_extras.metrics.scores`, as
 formulas over per-class statistics (`tp`, `predicted`, `actual`, `total`). A metric
 here keeps the smallest exact state its scores need, in a `CompensatedSum` (exact
-to 2**48 samples), updated by one scatter-add per step:
+to 2**40 samples, and after a merge of replicas), updated by one scatter-add per step:
 
 - binary and multiclass: the per-class rows its scores read, `(k, C)` with
   k <= 3 (precision keeps `tp` and `predicted`; F1 and MCC also `actual`);
@@ -89,7 +89,7 @@ def _class_statistics(true_ids, pred_ids, weights, rows, num_classes: int):
             row_weights.append(ops.where(agree, weights, 0.0))
         else:
             row_weights.append(weights)
-        # Operators, not keras.ops: this runs every step (see two_sum).
+        # Operators, not keras.ops: this runs every step (see exact_add).
         ids.append(row_ids + index * num_classes if index else row_ids)
     if len(rows) > 1:
         ids, row_weights = ops.concatenate(ids), ops.concatenate(row_weights)
@@ -763,7 +763,7 @@ class ConfusionMatrix(ConfusionStateMetric):
     Multilabel: one 2x2 matrix per label, `(C, 2, 2)`, as
     `sklearn.metrics.multilabel_confusion_matrix`. `normalize` divides by the true
     (row) totals, the predicted (column) totals or the grand total, with 0 where a
-    total is 0, as `sklearn.metrics.confusion_matrix`. Counts are exact up to 2**48
+    total is 0, as `sklearn.metrics.confusion_matrix`. Counts are exact up to 2**40
     in state; `result()` rounds them to float32 (exact up to 2**24 per cell);
     `metric.counts.numpy()` gives the exact float64 counts on the host.
 

@@ -150,7 +150,7 @@ def _ids_in_range(x, num_classes: int):
 
 
 def _in_range(ids, num_classes: int):
-    # Operators, not keras.ops: this runs every step (see accumulators.two_sum).
+    # Operators, not keras.ops: this runs every step (see accumulators.exact_add).
     return (ids >= 0) & (ids < num_classes)
 
 

@@ -231,7 +231,7 @@ def _combine(coefficients, statistics: ClassStatistics):
             if coefficient == 0:
                 continue
             term = statistics.row(index)
-            # Operators, not keras.ops: result() runs every step (see two_sum).
+            # Operators, not keras.ops: result() runs every step (see exact_add).
             if coefficient == -1:
                 combined = -term if combined is None else combined - term
                 continue
