@@ -13,8 +13,10 @@ private names here and nowhere else:
   `output_name` names the model output): Keras prefixes a single metric's log
   key with it (`a_accuracy`) but flattens a dict result into the logs without
   it, so the dict metrics of two outputs would overwrite each other's keys.
+- `Distribution._process_id`: this process's index in a multi-process Keras
+  distribution (JAX); Keras makes `num_processes` public but not the index.
 
-`tests/test_keras_compat.py` checks both against the installed Keras; when Keras
+`tests/test_keras_compat.py` checks each against the installed Keras; when Keras
 changes them, these functions raise a `RuntimeError` that names the Keras version
 instead of silently doing nothing.
 """
@@ -75,3 +77,11 @@ def compiled_output_name(metric) -> str | None:
             if any(m is metric for m in held):
                 return getattr(metrics_list, "output_name", None)
     return None
+
+
+def distribution_process(distribution) -> tuple[int, int]:
+    """`(index of this process, number of processes)` in a Keras distribution."""
+    try:
+        return int(distribution._process_id), int(distribution.num_processes)
+    except AttributeError:
+        raise _changed("Distribution._process_id") from None

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+
+import keras
+
+from keras_extras.distributed import is_main_process, process_count
 
 TEMPORARY_PREFIX = ".tmp-"
 
@@ -15,7 +21,13 @@ def atomic_write(path: Path, write) -> None:
     is not atomic) and ends like `path` (Keras checks `.keras`, `.weights.h5`). A
     crash at any point leaves either the old `path` or the new one, never a
     truncated file.
+
+    Only the main process writes (`keras_extras.distributed.is_main_process`): in
+    a multi-process run every other process returns without writing, so each
+    file is written once.
     """
+    if not is_main_process():
+        return
     path = Path(path)
     temporary = path.with_name(f"{TEMPORARY_PREFIX}{os.getpid()}-{path.name}")
     try:
@@ -31,6 +43,27 @@ def atomic_write(path: Path, write) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+@contextlib.contextmanager
+def saving_alone() -> Iterator[None]:
+    """Let one process of a multi-process run save the model by itself.
+
+    Keras' saving builds a throwaway optimizer, and under a multi-process
+    distribution creating its variable is a collective that the other processes
+    (which do not save) never join. With the distribution unset for the save,
+    the main process saves alone; the weights of `DataParallel` are replicated,
+    so it holds all of them.
+    """
+    distribution = keras.distribution.distribution()
+    if distribution is None or process_count() == 1:
+        yield
+        return
+    keras.distribution.set_distribution(None)
+    try:
+        yield
+    finally:
+        keras.distribution.set_distribution(distribution)
 
 
 def process_alive(pid: int) -> bool:

@@ -15,6 +15,7 @@ from keras_extras.callbacks._files import (
     TEMPORARY_PREFIX,
     atomic_write,
     process_alive,
+    saving_alone,
     temporary_owner,
     write_text,
 )
@@ -26,6 +27,7 @@ from keras_extras.callbacks._monitor import (
     resolve_mode,
 )
 from keras_extras.callbacks.base import ConfigMixin
+from keras_extras.distributed import is_main_process
 
 MANIFEST = "checkpoints.json"
 LOCK = ".lock"
@@ -56,6 +58,10 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
     manifest resumes it: its checkpoints still present on disk keep their rank
     (files deleted by hand are dropped), so the top k spans all runs. The
     manifest is checked against the disk at every write.
+
+    In a multi-process run only the main process
+    (`keras_extras.distributed.is_main_process`) takes the lock and keeps
+    checkpoints; on the others the callback does nothing.
 
     Args:
         directory: where checkpoints go (created if needed).
@@ -128,6 +134,7 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
         self.checkpoints: list[dict] = []
         self._resolved_mode = None
         self._locked = False
+        self._active = True  # False on the other processes of a multi-process run
 
     @property
     def _suffix(self) -> str:
@@ -248,6 +255,11 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
     # ------------------------------------------------------------ Keras hooks
 
     def on_train_begin(self, logs=None):
+        # In a multi-process run only the main process keeps checkpoints (the
+        # others would collide with its lock); the others do nothing.
+        self._active = is_main_process()
+        if not self._active:
+            return
         self.directory.mkdir(parents=True, exist_ok=True)
         self._resolved_mode = None
         self._lock()
@@ -259,15 +271,17 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
             raise
 
     def on_train_end(self, logs=None):
-        self._unlock()
+        if self._active:
+            self._unlock()
 
     def _save(self, path: Path) -> None:
-        if self.save_weights_only:
-            atomic_write(path, self.model.save_weights)
-        else:
-            atomic_write(path, self.model.save)
+        write = self.model.save_weights if self.save_weights_only else self.model.save
+        with saving_alone():
+            atomic_write(path, write)
 
     def on_epoch_end(self, epoch, logs=None):
+        if not self._active:
+            return
         if self._resolved_mode is None:
             self._resolved_mode = resolve_mode(self.model, self.monitor, self.mode)
         if self.save_last:

@@ -7,6 +7,7 @@ import keras
 from keras_extras._validation import check_bool, check_number, check_one_of
 from keras_extras.callbacks._monitor import MODES, as_float, is_finite, resolve_mode
 from keras_extras.callbacks.base import ConfigMixin
+from keras_extras.distributed import is_main_process
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
@@ -147,7 +148,7 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
         self.stopped_epoch = epoch
         self.stop_reason = reason
         self.model.stop_training = True
-        if self.verbose:
+        if self.verbose and is_main_process():
             print(f"Epoch {epoch + 1}: {self.monitor}={value} stops training: {reason}")
 
     def get_config(self):

@@ -10,6 +10,7 @@ from keras import ops
 from keras_extras._keras_compat import learning_rate_setting
 from keras_extras._validation import check_int, check_number, check_one_of
 from keras_extras.callbacks.base import ConfigMixin
+from keras_extras.distributed import process_count
 
 LOG_EVERY = ("epoch", "batch")
 
@@ -102,6 +103,10 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
     `stop_training` while the JAX loop hands state between steps. The callback
     has no batch-end hook, so it keeps Keras' asynchronous dispatch on.
 
+    It refuses to run in a multi-process run (`RuntimeError` at the start of
+    training): each process reads its own clock, and one that stops alone would
+    leave the others waiting in a collective.
+
     Args:
         seconds: the budget, > 0.
 
@@ -126,6 +131,13 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
         self._epoch = 0
 
     def on_train_begin(self, logs=None):
+        if process_count() > 1:
+            raise RuntimeError(
+                f"TimeLimit cannot stop {process_count()} training processes at the "
+                "same step: each reads its own clock, and a process that stops "
+                "alone leaves the others waiting in a collective. Bound the run "
+                "by `epochs` or `steps_per_epoch` instead."
+            )
         self._start = time.monotonic()
         self.stopped_epoch = None
         self.stop_reason = None

@@ -13,6 +13,7 @@ from keras_extras._validation import check_int
 from keras_extras.callbacks._files import atomic_write
 from keras_extras.callbacks._validation_data import confusion_of, unpack_validation_data
 from keras_extras.callbacks.base import ConfigMixin
+from keras_extras.distributed import is_main_process
 from keras_extras.metrics.scores import ClassStatistics, compute_scores
 
 ROWS = ("precision", "recall", "f1")
@@ -134,7 +135,7 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
             for score in ROWS:
                 for name, value in zip(names, result[score], strict=True):
                     logs[f"val_{score}_{_log_key(name)}"] = value
-        if self.verbose:
+        if self.verbose and is_main_process():
             print(f"\nClassification report, epoch {epoch + 1}:")
             print(format_report(result, names))
         if self.path is not None:

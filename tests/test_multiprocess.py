@@ -1,0 +1,112 @@
+"""Two training processes on this machine, each backend's own engine (JAX
+multi-process, TensorFlow MultiWorkerMirroredStrategy, PyTorch DDP): the metrics
+over the global data equal one process's within 1e-6, and callbacks act once.
+
+Marked `slow` (about a minute per backend): `nox -s distributed` runs it on every
+backend (`tests/multiprocess_check.py` is the process that runs twice)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+HERE = Path(__file__).parent
+BACKEND = keras.backend.backend()
+WORLD = 2
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port(span: int) -> int:
+    """A port with `span` free ports from it (TensorFlow takes one per worker)."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port + span >= 65536:
+            continue
+        try:
+            for offset in range(span):
+                with socket.socket() as other:
+                    other.bind(("127.0.0.1", port + offset))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no free ports")
+
+
+def _run(tmp_path: Path) -> list[dict]:
+    port = _free_port(WORLD)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    for name in ("RANK", "WORLD_SIZE", "TF_CONFIG", "KERAS_DISTRIBUTION_PROCESS_ID"):
+        env.pop(name, None)
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                str(HERE / "multiprocess_check.py"),
+                BACKEND,
+                str(rank),
+                str(WORLD),
+                str(port),
+                str(tmp_path),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for rank in range(WORLD)
+    ]
+    results = []
+    try:
+        for rank, process in enumerate(processes):
+            out, err = process.communicate(timeout=300)
+            assert process.returncode == 0, f"rank {rank}:\n{err[-4000:]}"
+            results.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+    return results
+
+
+def _assert_close(got: dict, expected: dict, what: str) -> None:
+    for name, value in expected.items():
+        np.testing.assert_allclose(
+            got[name], value, atol=1e-6, err_msg=f"{what}: {name}"
+        )
+
+
+def test_two_processes_give_the_single_process_metrics(tmp_path):
+    results = _run(tmp_path)
+    assert [r["process_index"] for r in results] == list(range(WORLD))
+    assert [r["main"] for r in results] == [True, False]
+    for rank, result in enumerate(results):
+        reference = result["reference"]
+        _assert_close(result["evaluate"], reference, f"rank {rank} evaluate")
+        if BACKEND == "jax":
+            assert result["devices"] == WORLD
+            _assert_close(result["fit"], reference, f"rank {rank} fit")
+            for key in ("learning_rate", "ms_per_step", "samples_per_second"):
+                assert key in result["fit"], key
+        if BACKEND == "torch":
+            _assert_close(result["trained"], result["trained_single"], "DDP")
+    if BACKEND == "jax":
+        # Files are written once, by process 0: one checkpoint, its manifest
+        # and the last model, one history picture; no lock left behind.
+        files = results[0]["files"]
+        assert "history.png" in files
+        assert "checkpoints/checkpoints.json" in files
+        assert sum(f.startswith("checkpoints/epoch") for f in files) == 1
+        assert not any(".tmp-" in f or f.endswith(".lock") for f in files)
