@@ -3,6 +3,7 @@
     nox -s tests                          # tests on jax, torch and tensorflow
     nox -s "tests(backend='jax')"         # one backend
     nox -s iris                           # the Iris job on every backend
+    nox -s distributed                    # two training processes per backend
     nox -s lint                           # ruff check + format check
     nox -s docs                           # the documentation site, --strict
     nox -s build                          # sdist + wheel, checked as installed
@@ -58,6 +59,20 @@ def tests(session: nox.Session, backend: str) -> None:
     # One worker per core (pytest-xdist): eager JAX and TensorFlow spend most of
     # the suite compiling, one test at a time per process.
     session.run("pytest", *(session.posargs or ["-q", "-n", "auto"]))
+
+
+@nox.session
+@nox.parametrize("backend", BACKENDS)
+def distributed(session: nox.Session, backend: str) -> None:
+    """Two training processes on this machine with the backend's own engine (JAX
+    multi-process, TensorFlow MultiWorkerMirroredStrategy, PyTorch DDP over gloo):
+    the metrics equal one process's, callbacks act once, and the recipes of
+    docs/distributed.md run (the tests marked slow in tests/test_multiprocess.py)."""
+    install_backend(session, backend, "test", "examples", "plot")
+    session.run(
+        "pytest",
+        *(session.posargs or ["-q", "-m", "slow", "tests/test_multiprocess.py"]),
+    )
 
 
 @nox.session

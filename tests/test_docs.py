@@ -6,6 +6,9 @@ expected of it (the comment does not show on the rendered page):
 
     <!-- docs-test: expect-error -->   the block must raise (a "what breaks" example)
     <!-- docs-test: backend=jax -->    the block runs on that backend only
+    <!-- docs-test: processes=2 backend=jax -->
+                                       a whole program for one process of two; it
+                                       runs in tests/test_multiprocess.py (slow)
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ BLOCK = re.compile(
     r"^```python\n(?P<code>.*?)^```",
     re.DOTALL | re.MULTILINE,
 )
-MARKER = re.compile(r"expect-error|backend=(jax|torch|tensorflow)")
+MARKER = re.compile(r"expect-error|(processes=2 )?backend=(jax|torch|tensorflow)")
 
 
 def code_blocks(page: pathlib.Path) -> list[tuple[str, str, int]]:
@@ -53,6 +56,8 @@ def test_code_blocks_run(page, tmp_path, monkeypatch):
     backend = keras.backend.backend()
     try:
         for marker, code, line in code_blocks(page):
+            if marker.startswith("processes="):
+                continue  # tests/test_multiprocess.py
             if marker.startswith("backend=") and marker != f"backend={backend}":
                 continue
             compiled = compile(code, f"{page.name}:{line}", "exec")
