@@ -84,3 +84,17 @@ def test_compiled_metrics_expose_the_output_name_of_each_metric():
         "MetricsList as `mls`"
     )
     assert _keras_compat.compiled_output_name(Spy()) is None  # called directly
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() == "torch",
+    reason="Keras' distribution API has no torch backend",
+)
+def test_a_keras_distribution_tells_its_process_index():
+    devices = keras.distribution.list_devices()
+    distribution = keras.distribution.DataParallel(devices=devices)
+    assert _keras_compat.distribution_process(distribution) == (0, 1), (
+        f"{VERSION}: Distribution._process_id or num_processes changed"
+    )
+    with pytest.raises(RuntimeError, match="Distribution._process_id"):
+        _keras_compat.distribution_process(object())
