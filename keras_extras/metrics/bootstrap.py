@@ -44,6 +44,11 @@ class Bootstrap(ExtrasMetric):
     Measured coverage of the nominal 95 % interval: see docs/metrics.md
     (`benchmarks/bootstrap_coverage.py`).
 
+    Several processes that each update their own copy and merge with
+    `keras_extras.distributed.merge_state` must not share a seed (their samples
+    would get the same weights): pass `seed=base + process_index()`. Under a Keras
+    distribution (one `update_state` over the global batch) keep one seed.
+
     Args:
         metric: a keras-extras confusion-family metric with a scalar result (a
             `ScoreMetric` such as `F1Score`, or `ClassificationMetrics`), task
