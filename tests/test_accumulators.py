@@ -87,17 +87,22 @@ def test_weighted_sums_keep_relative_accuracy_in_compiled_loop():
     assert abs(float(ops.convert_to_numpy(naive)) - exact) / exact > 1e-6
 
 
+@compile_function
 def _replica_words(increments):
-    """Compiled: one replica's words after adding each row of `increments`."""
+    """Compiled: each replica's words (axis 1) after adding each of its rows of
+    `increments` (replicas, updates, cells), all replicas in one loop."""
 
-    def run(rows):
-        def body(i, words):
-            return exact_add(words, ops.take(rows, i, axis=0))
+    def body(i, words):
+        return exact_add(words, ops.take(increments, i, axis=1))
 
-        zero = ops.zeros((int(rows.shape[1]),), "float32")
-        return ops.stack(ops.fori_loop(0, int(rows.shape[0]), body, (zero,) * 4))
+    zero = ops.zeros((increments.shape[0], increments.shape[2]), "float32")
+    words = ops.fori_loop(0, int(increments.shape[1]), body, (zero,) * 4)
+    return ops.stack(words, axis=1)
 
-    return np.asarray(ops.convert_to_numpy(compile_function(run)(increments)))
+
+def _replica_states(increments):
+    words = np.asarray(ops.convert_to_numpy(_replica_words(increments)))
+    return list(words)
 
 
 def _merge(states):
@@ -118,7 +123,7 @@ def test_merged_replicas_are_exact_at_2_to_the_30_per_replica():
     rng = np.random.default_rng(0)
     updates, cells = 128, 64
     increments = rng.integers(0, 2**24, (64, updates, cells)).astype("float32")
-    states = [_replica_words(rows) for rows in increments]
+    states = _replica_states(increments)
     bound = [2.0 ** (e + 17) for e in QUANTUM_EXPONENTS]  # |w_i| <= q_{i+1} / 2
     for words in states:
         assert np.all(np.abs(words[0]) <= 2.0**-21)
@@ -135,7 +140,7 @@ def test_merged_weighted_sums_stay_within_2_to_the_minus_39():
     rng = np.random.default_rng(1)
     increments = rng.uniform(0.0, 1.0, (64, 64, 32)).astype("float32")
     increments *= rng.uniform(0.0, 1.0, (64, 64, 32)).astype("float32") ** 8
-    merged = _merge([_replica_words(rows) for rows in increments])
+    merged = _merge(_replica_states(increments))
     total = merged.astype("float64").sum(axis=0)
     exact = [math.fsum(increments[:, :, c].ravel().tolist()) for c in range(32)]
     np.testing.assert_allclose(total, exact, rtol=0, atol=2.0**-36)

@@ -55,28 +55,6 @@ def test_metrics_and_callbacks_under_data_parallel(tmp_path):
     assert sorted(result["callbacks"]["pictures"]) == ["cm.png", "history.png"]
 
 
-def test_state_merges_by_addition_for_every_metric():
-    """What an all-reduce relies on: summing the variables of two metrics that saw
-    two halves of the data gives the metric that saw all of it."""
-    labels, probs, weights = data()
-    for whole, first, second, merged in zip(
-        all_metrics(), all_metrics(), all_metrics(), all_metrics(), strict=True
-    ):
-        whole.update_state(labels, probs, sample_weight=weights)
-        first.update_state(labels[:23], probs[:23], sample_weight=weights[:23])
-        second.update_state(labels[23:], probs[23:], sample_weight=weights[23:])
-        assert all(v.aggregation == "sum" for v in whole.variables), whole.name
-        for target, a, b in zip(
-            merged.variables, first.variables, second.variables, strict=True
-        ):
-            target.assign(a + b)
-        expected, got = to_numpy(whole.result()), to_numpy(merged.result())
-        if not isinstance(expected, dict):
-            expected, got = {whole.name: expected}, {whole.name: got}
-        for key, value in expected.items():
-            np.testing.assert_allclose(got[key], value, atol=1e-6, err_msg=key)
-
-
 def _merge_all(metrics):
     """Merge `metrics` (one per simulated process) with `merge_state`, each call of
     the all-reduce returning the sum of that call's tensor over the processes."""
@@ -95,13 +73,16 @@ def _merge_all(metrics):
 
 
 def test_merge_state_gives_every_process_the_metric_of_all_the_data():
+    """What an all-reduce relies on: summing the state of metrics that saw parts
+    of the data gives, on every process, the metric that saw all of it."""
     labels, probs, weights = data()
-    parts = (slice(0, 20), slice(20, 23), slice(23, 64))
+    parts = (slice(0, 32), slice(32, 64))  # one batch shape: one eager compile (JAX)
     suites = [all_metrics() for _ in parts]
     for suite, rows in zip(suites, parts, strict=True):
         for metric in suite:
             metric.update_state(labels[rows], probs[rows], sample_weight=weights[rows])
     for whole, *processes in zip(all_metrics(), *suites, strict=True):
+        assert all(v.aggregation == "sum" for v in whole.variables), whole.name
         whole.update_state(labels, probs, sample_weight=weights)
         _merge_all(processes)
         expected = to_numpy(whole.result())
