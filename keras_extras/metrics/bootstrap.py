@@ -47,7 +47,10 @@ class Bootstrap(ExtrasMetric):
     Several processes that each update their own copy and merge with
     `keras_extras.distributed.merge_state` must not share a seed (their samples
     would get the same weights): pass `seed=base + process_index()`. Under a Keras
-    distribution (one `update_state` over the global batch) keep one seed.
+    distribution (JAX: one `update_state` over the global batch) keep one seed.
+    Under TensorFlow's `MirroredStrategy` every replica draws the same weights
+    for its share of a batch (a Keras `SeedGenerator` does not differ by replica),
+    so the interval comes out too wide: bootstrap on one device there.
 
     Args:
         metric: a keras-extras confusion-family metric with a scalar result (a
