@@ -153,3 +153,78 @@ def test_config_round_trip_save_load_and_refusals(tmp_path):
     ]:
         with pytest.raises(ValueError, match=match):
             bad()
+
+
+WEIGHTED_SUM_METRICS = {
+    "auroc": lambda: kem.AUROC(num_classes=3, num_thresholds=21),
+    "auroc_micro": lambda: kem.AUROC(num_classes=3, average="micro"),
+    "auroc_binary": lambda: kem.AUROC(task="binary", from_logits=True),
+    "ap_weighted": lambda: kem.AveragePrecision(num_classes=3, average="weighted"),
+    "precision_at_recall": lambda: kem.PrecisionAtRecall(0.6, num_classes=3),
+    "best_f1": lambda: kem.BestThreshold(num_classes=3),
+    "ece": lambda: kem.ExpectedCalibrationError(num_bins=5),
+    "mce": lambda: kem.ExpectedCalibrationError(num_bins=5, norm="max"),
+    "brier": lambda: kem.BrierScore(),
+    "entropy": lambda: kem.PredictiveEntropy(),
+    "uniform_kl": lambda: kem.UniformKLDivergence(),
+}
+
+
+def _inputs(name, labels, scores):
+    if name == "auroc_binary":  # logits of "class 1"
+        return (labels == 1).astype("int32"), scores[:, 1] - scores[:, 0]
+    return labels, scores / scores.sum(-1, keepdims=True)
+
+
+@pytest.mark.parametrize("name", sorted(WEIGHTED_SUM_METRICS))
+def test_each_replicate_is_the_metric_under_its_weights(name):
+    """The protocol Bootstrap relies on, checked against the metric itself: with
+    known replicate weights P, replicate r of the state is exactly the metric
+    given sample weights w * P[:, r] (one update for all replicates)."""
+    labels, scores, weight = problem(samples=48, seed=4)
+    y_true, y_pred = _inputs(name, labels, scores)
+    rng = np.random.default_rng(5)
+    poisson = rng.poisson(1.0, (48, 6)).astype("float32")
+    poisson[:, 0] = 1.0
+    metric = WEIGHTED_SUM_METRICS[name]()
+    increment, out_of_range = metric.replicate_increment(
+        y_true,
+        y_pred,
+        weight,
+        lambda w: keras.ops.convert_to_tensor(poisson) * keras.ops.expand_dims(w, -1),
+    )
+    assert tuple(increment.shape) == metric.replicate_state_shape(6)
+    assert float(keras.ops.convert_to_numpy(out_of_range)) == 0.0
+    got = np.asarray(keras.ops.convert_to_numpy(metric.replicate_values(increment)))
+    for r in range(6):
+        alone = WEIGHTED_SUM_METRICS[name]()
+        alone.update_state(y_true, y_pred, sample_weight=weight * poisson[:, r])
+        expected = alone.result()
+        expected = expected[alone.name] if isinstance(expected, dict) else expected
+        np.testing.assert_allclose(
+            got[r], keras.ops.convert_to_numpy(expected), atol=2e-6, err_msg=str(r)
+        )
+
+
+@pytest.mark.parametrize("name", ["auroc", "ece", "brier"])
+def test_weighted_sum_metrics_in_compiled_evaluate(name):
+    labels, scores, weight = problem(seed=6)
+    y_true, y_pred = _inputs(name, labels, scores)
+    make = lambda: kem.Bootstrap(WEIGHTED_SUM_METRICS[name](), 40, seed=2)  # noqa: E731
+    model = pass_through_model(y_pred.shape, [make()])
+    got = model.evaluate(
+        y_pred, y_true, sample_weight=weight, batch_size=16, verbose=0, return_dict=True
+    )
+    alone = WEIGHTED_SUM_METRICS[name]()
+    alone.update_state(y_true, y_pred, sample_weight=weight)
+    key = alone.name
+    point = float(got[key])
+    assert point == pytest.approx(float(alone.result()), abs=1e-6)
+    assert float(got[f"{key}_low"]) < point < float(got[f"{key}_high"])
+
+
+def test_out_of_range_scores_make_the_whole_interval_nan():
+    labels, scores, _ = problem(samples=16)
+    metric = kem.Bootstrap(kem.BrierScore(), 10, seed=0)
+    metric.update_state(labels, scores * 3.0)  # not probabilities, no from_logits
+    assert all(np.isnan(float(v)) for v in metric.result().values())

@@ -139,7 +139,10 @@ class PerSampleMean(ExtrasMetric):
     def per_sample(self, y_true, y_pred):  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def weighted_values(self, y_true, y_pred, sample_weight=None):
+        """`(values, weights, out_of_range)`: the per-sample values and their
+        weights (same shape; 0 where not counted) and how many scores were out of
+        range (0 unless a subclass guards its score range)."""
         y_pred = ops.convert_to_tensor(y_pred)
         if y_true is not None:  # metrics of the predictions alone accept None
             y_true = ops.convert_to_tensor(y_true)
@@ -150,6 +153,10 @@ class PerSampleMean(ExtrasMetric):
         weights = broadcast_sample_weight(sample_weight, static_shape(values))
         weights = ops.where(counted, weights, 0.0)
         values = ops.where(counted, values, 0.0)
+        return values, weights, 0.0
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values, weights, _ = self.weighted_values(y_true, y_pred, sample_weight)
         self.total.add(ops.sum(ops.multiply(weights, values)))
         self.weight.add(ops.sum(weights))
 
@@ -157,6 +164,32 @@ class PerSampleMean(ExtrasMetric):
         return ops.cast(
             safe_divide(self.total.value(), self.weight.value()), self.dtype
         )
+
+    # The replicated state `Bootstrap` keeps: `(replicates, 2)`, the weighted
+    # total and the total weight of each replicate.
+
+    def replicate_state_shape(self, replicates: int) -> tuple[int, ...]:
+        return (replicates, 2)
+
+    def replicate_increment(self, y_true, y_pred, sample_weight, replicate):
+        """This batch's `(replicates, 2)` increment, with `replicate(weights)`
+        giving each sample's weight in each replicate, `(samples, replicates)`;
+        and the out-of-range count."""
+        values, weights, out_of_range = self.weighted_values(
+            y_true, y_pred, sample_weight
+        )
+        rows = ops.shape(values)[0]
+        values = ops.reshape(values, (rows, -1))
+        weights = ops.reshape(weights, (rows, -1))
+        per_sample = ops.stack(  # (samples, 2): weighted value, weight
+            [ops.sum(weights * values, axis=1), ops.sum(weights, axis=1)], axis=1
+        )
+        replicated = replicate(ops.ones((rows,), "float32"))  # (samples, R)
+        return ops.matmul(ops.transpose(replicated), per_sample), out_of_range
+
+    def replicate_values(self, state):
+        """The metric's value in each replicate of a `(replicates, 2)` state."""
+        return safe_divide(state[:, 0], state[:, 1])
 
 
 class ScoreRangeGuard:

@@ -1,4 +1,5 @@
-"""Streaming bootstrap confidence intervals for the confusion-family scores."""
+"""Streaming bootstrap confidence intervals for any keras-extras metric whose state
+is a weighted sum."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from keras import ops
 from keras_extras._keras_compat import compiled_output_name
 from keras_extras._validation import check_int, check_number
 from keras_extras.metrics.accumulators import CompensatedSum
-from keras_extras.metrics.base import ExtrasMetric
+from keras_extras.metrics.base import ExtrasMetric, ScoreRangeGuard
 from keras_extras.metrics.confusion import (
     ClassificationMetrics,
     ConfusionStateMetric,
@@ -28,15 +29,15 @@ _POISSON_CDF = np.cumsum(
 
 
 class Bootstrap(ExtrasMetric):
-    """A confidence interval for a confusion-family score, streaming (Poisson
-    bootstrap).
+    """A confidence interval for a metric, streaming (Poisson bootstrap).
 
     Each sample gets, for each of `num_replicates` replicates, an independent
     Poisson(1) weight (drawn with a Keras `SeedGenerator`, on the device): the
     online bootstrap of Oza & Russell, which needs no pass over stored data. Every
-    replicate's per-class statistics are one more slice of the same
-    sum-decomposable state, `(1 + num_replicates, rows, C)`, filled by the same
-    single scatter-add as the point estimate (slice 0, weight 1). `result()` is a
+    replicate's statistics (per-class counts, score histograms, calibration bins,
+    weighted sums) are one more slice of the same sum-decomposable state,
+    `(1 + num_replicates, ...)`, filled by the same single scatter-add as the
+    point estimate (slice 0, weight 1). `result()` is a
     dict: the wrapped metric's value under its own key, plus `<key>_low` and
     `<key>_high`, the `(1 - confidence) / 2` and `(1 + confidence) / 2` quantiles
     of the replicates' values (percentile interval).
@@ -53,11 +54,16 @@ class Bootstrap(ExtrasMetric):
     so the interval comes out too wide: bootstrap on one device there.
 
     Args:
-        metric: a keras-extras confusion-family metric with a scalar result (a
-            `ScoreMetric` such as `F1Score`, or `ClassificationMetrics`), task
-            "binary" or "multiclass", `num_classes` given, `average` not None;
-            `CohenKappa(weights=...)` and `ConfusionMatrix` keep a matrix and are
-            not supported.
+        metric: a keras-extras metric with a scalar result whose state is a
+            weighted sum: a confusion-family metric (a `ScoreMetric` such as
+            `F1Score`, or `ClassificationMetrics`; task "binary" or "multiclass",
+            `num_classes` given, `average` not None; not `ConfusionMatrix` or
+            `CohenKappa(weights=...)`, which keep a matrix), a curve metric
+            (`AUROC`, `AveragePrecision`, `PrecisionAtRecall`, ...; `average` not
+            None), `ExpectedCalibrationError`, `BrierScore`,
+            `UniformKLDivergence` or `PredictiveEntropy`. Other metrics can
+            join by implementing `replicate_state_shape`, `replicate_increment`
+            and `replicate_values` (see `PerSampleMean`).
         num_replicates: bootstrap replicates, >= 2. The state and the cost of
             `result()` grow with it. Defaults to 100.
         confidence: the interval's nominal coverage, in (0, 1). Defaults to 0.95.
@@ -85,14 +91,14 @@ class Bootstrap(ExtrasMetric):
 
     def __init__(
         self,
-        metric: ConfusionStateMetric | dict,
+        metric: ExtrasMetric | dict,
         num_replicates: int = 100,
         confidence: float = 0.95,
         seed: int | None = None,
         name: str | None = None,
         dtype=None,
     ):
-        scored: ConfusionStateMetric = (
+        scored: ExtrasMetric = (
             keras.saving.deserialize_keras_object(metric)  # from_config
             if isinstance(metric, dict)
             else metric
@@ -112,12 +118,10 @@ class Bootstrap(ExtrasMetric):
         # The wrapped metric describes the scores; its own state is not used (slice
         # 0 of ours is the point estimate), so it is kept out of Keras' tracking.
         self.__dict__["_scored"] = scored
-        num_classes = int(scored.num_classes or 0)  # given: _check_metric
         self.replicates = CompensatedSum(
-            self,
-            "replicates",
-            (1 + self.num_replicates, len(scored.layout), num_classes),
+            self, "replicates", _state_shape(scored, 1 + self.num_replicates)
         )
+        self.score_range = ScoreRangeGuard(self)
         self.seed_generator = keras.random.SeedGenerator(seed)
         # A metric variable, so compiled steps carry the generator's state.
         self.rng_state = self.seed_generator.state
@@ -126,7 +130,7 @@ class Bootstrap(ExtrasMetric):
         self._cdf = ops.convert_to_tensor(_POISSON_CDF)
 
     @property
-    def metric(self) -> ConfusionStateMetric:
+    def metric(self) -> ExtrasMetric:
         return self.__dict__["_scored"]
 
     def reset_state(self):
@@ -135,31 +139,54 @@ class Bootstrap(ExtrasMetric):
         # compiled step donates it.
         self.rng_state.assign(ops.copy(self._initial_rng))
 
+    def _replicator(self):
+        """A function giving each sample's weight in the point estimate (column
+        0, its own weight) and in every replicate (times a Poisson(1) draw),
+        `(samples, 1 + num_replicates)`. The draw is made once per batch, however
+        often the metric asks."""
+        drawn = []
+
+        def replicate(weights):
+            if not drawn:
+                uniform = keras.random.uniform(
+                    (ops.shape(weights)[0], self.num_replicates, 1),
+                    seed=self.seed_generator,
+                )
+                poisson = ops.sum(ops.cast(uniform > self._cdf, "float32"), axis=-1)
+                drawn.append(
+                    ops.concatenate([ops.ones_like(poisson[:, :1]), poisson], axis=-1)
+                )
+            return drawn[0] * ops.expand_dims(weights, -1)
+
+        return replicate
+
     def update_state(self, y_true, y_pred, sample_weight=None):
         scored = self.metric
-        true_ids, pred_ids, weights = scored.formatted_inputs(
-            y_true, y_pred, sample_weight
-        )
-        uniform = keras.random.uniform(
-            (ops.shape(weights)[0], self.num_replicates, 1), seed=self.seed_generator
-        )
-        poisson = ops.sum(ops.cast(uniform > self._cdf, "float32"), axis=-1)
-        replicate_weights = ops.concatenate(
-            [ops.ones_like(poisson[:, :1]), poisson], axis=-1
-        ) * ops.expand_dims(weights, -1)
-        self.replicates.add(
-            _class_statistics(
+        replicate = self._replicator()
+        if isinstance(scored, ConfusionStateMetric):
+            true_ids, pred_ids, weights = scored.formatted_inputs(
+                y_true, y_pred, sample_weight
+            )
+            increment = _class_statistics(
                 true_ids,
                 pred_ids,
-                replicate_weights,
+                replicate(weights),
                 scored.layout,
                 scored.num_classes,
             )
-        )
+        else:
+            increment, out_of_range = scored.replicate_increment(
+                y_true, y_pred, sample_weight, replicate
+            )
+            self.score_range.add(out_of_range)
+        self.replicates.add(increment)
 
-    def result(self):
+    def _values(self) -> dict:
+        """Each key's value in the point estimate and in every replicate."""
         scored = self.metric
         state = self.replicates.value()
+        if not isinstance(scored, ConfusionStateMetric):
+            return {scored.name: scored.replicate_values(state)}
         rows = ops.unstack(state, axis=1)
         statistics = ClassStatistics(
             dict(zip(scored.layout, rows, strict=True)), scored.task
@@ -172,14 +199,17 @@ class Bootstrap(ExtrasMetric):
             zero_division=scored.zero_division,
             options=scored.score_options(),
         )
+        return {_key(scored, name): values[name] for name in names}
+
+    def result(self):
         tail = (1.0 - self.confidence) / 2.0
         output = compiled_output_name(self)
         lead = f"{output}_" if output else ""
         results = {}
-        for name in names:
-            value = values[name]
+        for name, value in self._values().items():
+            value = self.score_range.apply(value)  # NaN after out-of-range scores
             bounds = ops.quantile(value[1:], [tail, 1.0 - tail])
-            key = lead + _key(scored, name)
+            key = lead + name
             results[key] = cast_to(value[0], self.dtype)
             results[f"{key}_low"] = cast_to(bounds[0], self.dtype)
             results[f"{key}_high"] = cast_to(bounds[1], self.dtype)
@@ -204,21 +234,37 @@ def _key(metric, score: str) -> str:
     return metric.name
 
 
+def _state_shape(metric, replicates: int) -> tuple[int, ...]:
+    if isinstance(metric, ConfusionStateMetric):
+        return (replicates, len(metric.layout), int(metric.num_classes or 0))
+    return tuple(metric.replicate_state_shape(replicates))
+
+
 def _check_metric(metric) -> None:
-    supported = isinstance(metric, (ScoreMetric, ClassificationMetrics))
-    if (
-        not supported
-        or metric.layout == "matrix"
-        or metric.task == "multilabel"
-        or metric.num_classes is None
-        or (getattr(metric, "average", "macro") is None and _averaged(metric))
-    ):
+    if isinstance(metric, ConfusionStateMetric):
+        supported = isinstance(metric, (ScoreMetric, ClassificationMetrics)) and not (
+            metric.layout == "matrix"
+            or metric.task == "multilabel"
+            or metric.num_classes is None
+            or (getattr(metric, "average", "macro") is None and _averaged(metric))
+        )
+    else:
+        supported = (
+            isinstance(metric, ExtrasMetric)
+            and hasattr(metric, "replicate_increment")
+            and getattr(metric, "average", "macro") is not None
+        )
+    if not supported:
         raise ValueError(
-            "Invalid `metric` for Bootstrap: expected a confusion-family metric "
-            "with a scalar result (F1Score, Precision, ..., or "
-            "ClassificationMetrics), task 'binary' or 'multiclass', num_classes "
-            "given, average not None, and no matrix state (ConfusionMatrix, "
-            f"weighted CohenKappa). Received: {metric!r}"
+            "Invalid `metric` for Bootstrap: expected a keras-extras metric with a "
+            "scalar result whose state is a weighted sum: a confusion-family "
+            "metric (F1Score, Precision, ..., or ClassificationMetrics; task "
+            "'binary' or 'multiclass', num_classes given, average not None, no "
+            "matrix state such as ConfusionMatrix or weighted CohenKappa), a "
+            "curve metric (AUROC, AveragePrecision, PrecisionAtRecall, ...; "
+            "average not None), ExpectedCalibrationError, BrierScore or a "
+            "per-sample mean (UniformKLDivergence, PredictiveEntropy). Received: "
+            f"{metric!r}"
         )
 
 

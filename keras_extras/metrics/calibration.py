@@ -61,13 +61,13 @@ def calibration_error(weight, confidence_sum, hit_sum, norm):
     """ECE ("l1"), RMS calibration error ("l2") or maximum calibration error ("max")
     from per-bin weight, confidence sum and hit sum."""
     gap = ops.abs(hit_sum - confidence_sum)
-    total = ops.sum(weight)
+    total = ops.sum(weight, axis=-1)  # the bins: the last axis
     if norm == "l1":
-        return safe_divide(ops.sum(gap), total)
+        return safe_divide(ops.sum(gap, axis=-1), total)
     bin_gap = safe_divide(gap, weight)
     if norm == "max":
-        return ops.max(ops.where(ops.greater(weight, 0), bin_gap, 0.0))
-    return ops.sqrt(safe_divide(ops.sum(weight * bin_gap * bin_gap), total))
+        return ops.max(ops.where(ops.greater(weight, 0), bin_gap, 0.0), axis=-1)
+    return ops.sqrt(safe_divide(ops.sum(weight * bin_gap * bin_gap, axis=-1), total))
 
 
 class ExpectedCalibrationError(ExtrasMetric):
@@ -128,21 +128,50 @@ class ExpectedCalibrationError(ExtrasMetric):
         self.bins = CompensatedSum(self, "bins", (3, self.num_bins))
         self.score_range = ScoreRangeGuard(self)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def _binned(self, y_true, y_pred, sample_weight, replicate=None):
+        """This batch's `(3, num_bins)` bins, or `(R, 3, num_bins)` with
+        `replicate(weights)` giving each sample's weight in each of R replicates;
+        and the out-of-range count."""
         probs, targets, weights, out_of_range = _probabilities(
             y_true, y_pred, sample_weight, self.from_logits
         )
-        self.score_range.add(out_of_range)
         confidence, hit = confidences_and_hits(probs, targets)
         bins = ops.cast(ops.floor(confidence * self.num_bins), "int32")
         bins = ops.clip(bins, 0, self.num_bins - 1)
         size = self.num_bins
-        counts = weighted_bincount(
-            ops.concatenate([bins, bins + size, bins + 2 * size]),
-            ops.concatenate([weights, weights * confidence, weights * hit]),
-            3 * size,
+        ids = ops.concatenate([bins, bins + size, bins + 2 * size])
+        if replicate is None:
+            values = ops.concatenate([weights, weights * confidence, weights * hit])
+            counts = weighted_bincount(ids, values, 3 * size)
+            return ops.reshape(counts, (3, size)), out_of_range
+        weights = replicate(weights)  # (samples, R)
+        replicates = weights.shape[1]
+        values = ops.concatenate(
+            [weights, weights * confidence[:, None], weights * hit[:, None]]
         )
-        self.bins.add(ops.reshape(counts, (3, size)))
+        offsets = ops.arange(replicates, dtype="int32") * (3 * size)
+        ids = ops.reshape(ids[:, None] + offsets, (-1,))
+        counts = weighted_bincount(
+            ids, ops.reshape(values, (-1,)), replicates * 3 * size
+        )
+        return ops.reshape(counts, (replicates, 3, size)), out_of_range
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        counts, out_of_range = self._binned(y_true, y_pred, sample_weight)
+        self.score_range.add(out_of_range)
+        self.bins.add(counts)
+
+    # The replicated state `Bootstrap` keeps: `(replicates, 3, num_bins)`.
+
+    def replicate_state_shape(self, replicates: int) -> tuple[int, ...]:
+        return (replicates, 3, self.num_bins)
+
+    def replicate_increment(self, y_true, y_pred, sample_weight, replicate):
+        return self._binned(y_true, y_pred, sample_weight, replicate)
+
+    def replicate_values(self, state):
+        weight, confidence, hits = ops.unstack(state, axis=1)
+        return calibration_error(weight, confidence, hits, self.norm)
 
     def result(self):
         weight, confidence, hits = ops.unstack(self.bins.value())
@@ -205,12 +234,18 @@ class BrierScore(PerSampleMean):
         self.from_logits = check_bool("from_logits", from_logits)
         self.score_range = ScoreRangeGuard(self)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def weighted_values(self, y_true, y_pred, sample_weight=None):
         probs, targets, weights, out_of_range = _probabilities(
             y_true, y_pred, sample_weight, self.from_logits
         )
-        self.score_range.add(out_of_range)
         squared = ops.sum(ops.square(probs - targets), axis=-1)
+        return squared, weights, out_of_range
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        squared, weights, out_of_range = self.weighted_values(
+            y_true, y_pred, sample_weight
+        )
+        self.score_range.add(out_of_range)
         self.total.add(ops.sum(weights * squared))
         self.weight.add(ops.sum(weights))
 

@@ -68,14 +68,18 @@ def threshold_grid(num_thresholds: int) -> np.ndarray:
     return grid
 
 
-def score_histograms(probs, targets, weights, grid, rows: int = 4):
+def score_histograms(probs, targets, weights, grid, rows: int = 4, replicate=None):
     """Per (class, bucket) statistics of a batch: a `(rows, K, T)` tensor.
 
     `grid` is the threshold grid as a float32 tensor. Rows: positive weight,
     negative weight, positive weight * offset, negative weight * offset (offset:
     score minus the bucket's threshold) and, with `rows=5`, the number of positive
-    samples (with non-zero weight).
+    samples (with non-zero weight). With `replicate` (a function giving each
+    sample's weight in each of R bootstrap replicates, `(samples, R)`), the result
+    is `(R, rows, K, T)`, still from one scatter-add.
     """
+    if replicate is not None:
+        return _replicated_histograms(probs, targets, weights, grid, rows, replicate)
     num_columns, num_thresholds = probs.shape[-1], grid.shape[0]
     flat = ops.reshape(probs, (-1,))
     buckets = ops.searchsorted(grid, flat, side="right")
@@ -99,6 +103,36 @@ def score_histograms(probs, targets, weights, grid, rows: int = 4):
         rows * size,
     )
     return ops.reshape(counts, (rows, num_columns, num_thresholds))
+
+
+def _replicated_histograms(probs, targets, weights, grid, rows, replicate):
+    """`score_histograms` for R replicates at once: `(R, rows, K, T)`."""
+    num_columns, num_thresholds = probs.shape[-1], grid.shape[0]
+    buckets = ops.searchsorted(grid, ops.reshape(probs, (-1,)), side="right")
+    buckets = ops.clip(ops.cast(buckets, "int32") - 1, 0, num_thresholds - 1)
+    offsets = ops.reshape(probs, (-1,)) - ops.take(grid, buckets)
+    samples = ops.shape(probs)[0]
+    size = num_columns * num_thresholds
+    columns = ops.arange(num_columns, dtype="int32") * num_thresholds
+    ids = ops.reshape(buckets, (samples, num_columns)) + columns  # (N, K)
+    offsets = ops.reshape(offsets, (samples, 1, num_columns))
+    weights = replicate(weights)  # (N, R)
+    replicates = weights.shape[1]
+    positive = targets[:, None, :] * weights[:, :, None]  # (N, R, K)
+    negative = (1.0 - targets[:, None, :]) * weights[:, :, None]
+    values = [positive, negative, positive * offsets, negative * offsets]
+    if rows == 5:  # positive samples with weight in the replicate (a sample drawn
+        # twice is one sample of weight 2 there: its copies tie)
+        counted = ops.cast(ops.greater(weights, 0.0), "float32")
+        values.append(targets[:, None, :] * counted[:, :, None])
+    block = ops.arange(replicates, dtype="int32")[:, None] * (rows * size)
+    row_ids = [ids[:, None, :] + block + row * size for row in range(rows)]
+    counts = weighted_bincount(
+        ops.reshape(ops.stack(row_ids), (-1,)),
+        ops.reshape(ops.stack(values), (-1,)),
+        replicates * rows * size,
+    )
+    return ops.reshape(counts, (replicates, rows, num_columns, num_thresholds))
 
 
 def bucket_widths(grid: np.ndarray) -> np.ndarray:
@@ -266,7 +300,8 @@ def average_curve_scores(scores, positive, negative, average):
     weights = ops.cast(defined, "float32")
     if average == "weighted":
         weights = weights * support
-    return safe_divide(ops.sum(scores * weights), ops.sum(weights))
+    # Classes are the last axis (a leading axis holds bootstrap replicates).
+    return safe_divide(ops.sum(scores * weights, axis=-1), ops.sum(weights, axis=-1))
 
 
 class _CurveMetric(ExtrasMetric):
@@ -318,8 +353,8 @@ class _CurveMetric(ExtrasMetric):
         )
         self.score_range = ScoreRangeGuard(self)
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        probs, targets, weights, out_of_range = probability_inputs(
+    def _inputs(self, y_true, y_pred, sample_weight):
+        return probability_inputs(
             y_true,
             y_pred,
             sample_weight,
@@ -327,6 +362,11 @@ class _CurveMetric(ExtrasMetric):
             num_classes=self.num_classes,
             from_logits=self.from_logits,
             count_out_of_range=True,
+        )
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        probs, targets, weights, out_of_range = self._inputs(
+            y_true, y_pred, sample_weight
         )
         self.score_range.add(out_of_range)
         self.histograms.add(
@@ -339,16 +379,38 @@ class _CurveMetric(ExtrasMetric):
         assert curve is not None, "a curve metric defines `curve`"
         return curve(stats, self.widths, self.table)
 
-    def _pooled_stats(self):
-        stats = self.histograms.value()
+    def _pooled_stats(self, stats=None):
+        """`stats` (the state by default), `(rows, ..., K, T)`, with the classes
+        pooled for micro averaging."""
+        if stats is None:
+            stats = self.histograms.value()
         if self.average == "micro" and self.task != "binary":
-            stats = ops.sum(stats, axis=1, keepdims=True)
+            stats = ops.sum(stats, axis=-2, keepdims=True)
         return stats
 
     def _average(self, scores, stats):
         if self.task == "binary" or self.average == "micro":
-            return scores[0]
+            return scores[..., 0]
         return average_curve_scores(scores, stats[0], stats[1], self.average)
+
+    # The replicated state `Bootstrap` keeps: `(replicates, rows, K, T)`.
+
+    def replicate_state_shape(self, replicates: int) -> tuple[int, ...]:
+        columns = int(self.histograms.shape[1])
+        return (replicates, self.state_rows, columns, self.num_thresholds)
+
+    def replicate_increment(self, y_true, y_pred, sample_weight, replicate):
+        probs, targets, weights, out_of_range = self._inputs(
+            y_true, y_pred, sample_weight
+        )
+        histograms = score_histograms(
+            probs, targets, weights, self.grid_tensor, self.state_rows, replicate
+        )
+        return histograms, out_of_range
+
+    def replicate_values(self, state):
+        stats = self._pooled_stats(ops.moveaxis(state, 0, 1))  # rows first
+        return self._average(self.per_class(stats), stats)
 
     def result(self):
         stats = self._pooled_stats()
