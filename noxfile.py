@@ -62,7 +62,7 @@ def tests(session: nox.Session, backend: str) -> None:
         # subprocesses some tests start) share them. 221 s -> 186 s cold on 2
         # cores; a later run here starts warm. Keyed by jaxlib version and
         # program, so never stale.
-        cache = os.path.join(session.create_tmp(), "jax-compilation-cache")
+        cache = os.path.abspath(os.path.join(session.create_tmp(), "jax-cache"))
         session.env.setdefault("JAX_COMPILATION_CACHE_DIR", cache)
         session.env.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
         session.env.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")

@@ -87,6 +87,7 @@ def main(mode: str, out: Path) -> None:
     )
     fit = {k: v[-1] for k, v in history.history.items()}
     keras.saving.load_model(callbacks[5].best_model_path)
+    merge_error = large_count_merge_error(strategy) if mode == "tensorflow" else None
     print(
         json.dumps(
             {
@@ -97,9 +98,54 @@ def main(mode: str, out: Path) -> None:
                     "history_keys": sorted(history.history),
                     "pictures": [p.name for p in out.glob("*.png")],
                 },
+                "large_count_merge_error": merge_error,
             }
         )
     )
+
+
+def large_count_merge_error(strategy) -> float:
+    """Each of the 2 replicas counts about 2**30 per cell (128 batches of up to
+    2**24) in its own copy of the
+    state (sum-on-read variables); the strategy's read sums the copies. Returns
+    the largest error of the merged total against the exact count."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from keras_extras.metrics.accumulators import CompensatedSum
+
+    class Counter(keras.metrics.Metric):
+        def __init__(self):
+            super().__init__(name="counter")
+            self.count = CompensatedSum(self, "count", shape=(64,))
+
+        def update_state(self, values):
+            self.count.add(values)
+
+        def result(self):
+            return self.count.value()
+
+    rng = np.random.default_rng(0)
+    increments = rng.integers(0, 2**24, (2, 128, 64)).astype("float32")
+    with strategy.scope():
+        counter = Counter()
+    table = tf.constant(increments)
+
+    @tf.function
+    def step(i):
+        def update():
+            replica = tf.distribute.get_replica_context().replica_id_in_sync_group
+            counter.update_state(table[replica, i])
+
+        strategy.run(update)
+
+    for i in range(128):
+        step(tf.constant(i))
+    merged = counter.count.numpy()  # read across replicas: the strategy sums
+    exact = increments.astype("int64").sum(axis=(0, 1))
+    assert exact.min() > 2**30
+    return float(np.abs(merged - exact).max())
 
 
 def configure(mode: str) -> None:
