@@ -13,6 +13,7 @@ that its classes are registered.
 """
 
 import importlib
+from typing import Any
 
 __version__ = "0.1.0"
 
@@ -26,7 +27,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
+def __getattr__(name: Any) -> Any:
     if name in ("authoring", "callbacks", "distributed", "metrics", "tuning"):
         return importlib.import_module(f"keras_extras.{name}")
     raise AttributeError(f"module 'keras_extras' has no attribute {name!r}")

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sys
 from types import FrameType
+from typing import Any
 
 import keras
 
@@ -36,7 +37,7 @@ def _changed(what: str) -> RuntimeError:
     )
 
 
-def set_metric_direction(metric, direction: str) -> None:
+def set_metric_direction(metric: Any, direction: str) -> None:
     """Tell Keras' monitor callbacks whether `metric` is better "up" or "down"."""
     if direction not in ("up", "down"):
         raise ValueError(
@@ -45,12 +46,12 @@ def set_metric_direction(metric, direction: str) -> None:
     metric._direction = direction
 
 
-def metric_direction(metric) -> str | None:
+def metric_direction(metric: Any) -> str | None:
     """The direction Keras' monitor callbacks read from `metric`, or None."""
     return getattr(metric, "_direction", None)
 
 
-def learning_rate_setting(optimizer):
+def learning_rate_setting(optimizer: Any) -> Any:
     """The optimizer's learning rate as given: a variable or a schedule."""
     try:
         return optimizer._learning_rate
@@ -58,7 +59,7 @@ def learning_rate_setting(optimizer):
         raise _changed("Optimizer._learning_rate") from None
 
 
-def compiled_output_name(metric) -> str | None:
+def compiled_output_name(metric: Any) -> str | None:
     """The model output whose compiled metrics hold `metric`, read while Keras'
     `CompileMetrics.result()` asks for its result; None when called otherwise
     (directly by a user) or for a single-output model.
@@ -79,7 +80,7 @@ def compiled_output_name(metric) -> str | None:
     return None
 
 
-def distribution_process(distribution) -> tuple[int, int]:
+def distribution_process(distribution: Any) -> tuple[int, int]:
     """`(index of this process, number of processes)` in a Keras distribution."""
     try:
         return int(distribution._process_id), int(distribution.num_processes)

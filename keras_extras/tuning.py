@@ -9,13 +9,17 @@ imported only when `objective` is called, so it stays an optional dependency.
 
 from __future__ import annotations
 
+from typing import Any
+
 from keras_extras._keras_compat import metric_direction
 from keras_extras.metrics.scores import SCORES
 
 __all__ = ["log_key_and_direction", "objective"]
 
 
-def log_key_and_direction(metric, score: str | None = None, validation: bool = True):
+def log_key_and_direction(
+    metric: Any, score: str | None = None, validation: bool = True
+) -> Any:
     """The log key of `metric` (or of one of its scores) and "max" or "min".
 
     Args:
@@ -64,7 +68,7 @@ def log_key_and_direction(metric, score: str | None = None, validation: bool = T
     return prefix + key, "max" if direction == "up" else "min"
 
 
-def objective(metric, score: str | None = None, validation: bool = True):
+def objective(metric: Any, score: str | None = None, validation: bool = True) -> Any:
     """A `keras_tuner.Objective` for `metric`, with the metric's direction.
 
     Args: as `log_key_and_direction`.

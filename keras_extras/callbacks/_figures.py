@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from keras_extras.callbacks._files import atomic_write
 
 
-def pyplot():
+def pyplot() -> Any:
     """matplotlib's pyplot on the file-only Agg backend, or a clear ImportError."""
     try:
         import matplotlib
@@ -21,6 +22,6 @@ def pyplot():
     return plt
 
 
-def save_figure(figure, path: Path) -> None:
+def save_figure(figure: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda temporary: figure.savefig(temporary, format="png"))

@@ -6,6 +6,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keras
 
@@ -14,7 +15,7 @@ from keras_extras.distributed import is_main_process, process_count
 TEMPORARY_PREFIX = ".tmp-"
 
 
-def atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write: Any) -> None:
     """Call `write(temporary_path)`, flush it to disk, then rename it to `path`.
 
     The temporary file lives in the same directory (a rename across file systems
@@ -87,7 +88,7 @@ def temporary_owner(path: Path) -> int | None:
     return int(pid) if pid.isdigit() else None
 
 
-def write_text(text: str):
+def write_text(text: str) -> Any:
     def write(temporary: Path) -> None:
         temporary.write_text(text)
 

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from keras_extras._keras_compat import metric_direction
+from keras_extras._typing import Tensor
 from keras_extras.metrics.scores import SCORES
 
 MODES = ("auto", "min", "max")
 
 
-def _model_metrics(model):
-    found = []
+def _model_metrics(model: Any) -> Any:
+    found: list[Any] = []
     for metric in getattr(model, "metrics", []):
         found.extend(getattr(metric, "metrics", None) or [metric])
     return found
 
 
-def resolve_mode(model, monitor: str, mode: str) -> str:
+def resolve_mode(model: Any, monitor: str, mode: str) -> str:
     """ "min" or "max" for `monitor`; "auto" reads it from the model's metrics.
 
     Besides what Keras does (losses are minimised; a metric whose `name` matches
@@ -49,7 +51,7 @@ def is_better(value: float, reference: float | None, mode: str) -> bool:
     return value < reference if mode == "min" else value > reference
 
 
-def as_float(value) -> float | None:
+def as_float(value: Tensor) -> float | None:
     """A scalar log value as a Python float (None when it is not a scalar)."""
     try:
         return float(value)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from keras_extras.metrics.confusion import ConfusionMatrix
 
 
-def unpack_validation_data(validation_data):
+def unpack_validation_data(validation_data: Any) -> Any:
     """`(x, y, sample_weight)` from a tuple of 2 or 3 arrays."""
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (
         2,
@@ -19,7 +21,9 @@ def unpack_validation_data(validation_data):
     return x, y, (rest[0] if rest else None)
 
 
-def confusion_of(model, validation_data, num_classes=None, batch_size=256):
+def confusion_of(
+    model: Any, validation_data: Any, num_classes: Any = None, batch_size: int = 256
+) -> Any:
     """Confusion counts of `model` on validation data, with keras-extras' metric."""
     x, y, weight = unpack_validation_data(validation_data)
     predictions = model.predict(x, batch_size=batch_size, verbose=0)

@@ -21,5 +21,5 @@ class ConfigMixin:
         return declared_config(self)
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]):
+    def from_config(cls, config: dict[str, Any]) -> Any:
         return cls(**config)

@@ -7,6 +7,7 @@ import os
 import socket
 import warnings
 from pathlib import Path
+from typing import Any
 
 import keras
 
@@ -97,14 +98,14 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
 
     def __init__(
         self,
-        directory,
+        directory: Any,
         monitor: str = "val_loss",
         mode: str = "auto",
         save_top_k: int = 3,
         save_last: bool = True,
         filename: str = "epoch{epoch:03d}-{monitor_value:.4f}.keras",
         save_weights_only: bool = False,
-    ):
+    ) -> None:
         super().__init__()
         self.directory = Path(directory)
         self.monitor = monitor
@@ -132,7 +133,7 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
             )
         self.filename = filename
         self.checkpoints: list[dict] = []
-        self._resolved_mode = None
+        self._resolved_mode: str | None = None
         self._locked = False
         self._active = True  # False on the other processes of a multi-process run
 
@@ -254,7 +255,7 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
 
     # ------------------------------------------------------------ Keras hooks
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         # In a multi-process run only the main process keeps checkpoints (the
         # others would collide with its lock); the others do nothing.
         self._active = is_main_process()
@@ -270,7 +271,7 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
             self._unlock()
             raise
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self._active:
             self._unlock()
 
@@ -279,7 +280,7 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
         with saving_alone():
             atomic_write(path, write)
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if not self._active:
             return
         if self._resolved_mode is None:

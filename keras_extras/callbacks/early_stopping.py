@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 
 from keras_extras._validation import check_bool, check_number, check_one_of
@@ -79,7 +81,7 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
         divergence_threshold: float | None = None,
         stopping_threshold: float | None = None,
         check_finite: bool = True,
-    ):
+    ) -> None:
         check_one_of("mode", mode, MODES)
         super().__init__(
             monitor=monitor,
@@ -91,6 +93,7 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
             restore_best_weights=restore_best_weights,
             start_from_epoch=start_from_epoch,
         )
+        self.best_weights: list[Any] | None = None  # as Keras sets it
         for name, value in (
             ("divergence_threshold", divergence_threshold),
             ("stopping_threshold", stopping_threshold),
@@ -101,9 +104,9 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
         self.stopping_threshold = stopping_threshold
         self.check_finite = check_bool("check_finite", check_finite)
         self.requested_mode = mode
-        self.stop_reason = None
+        self.stop_reason: str | None = None
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         super().on_train_begin(logs)
         self.stop_reason = None
 
@@ -127,7 +130,7 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
             return "divergence"
         return None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.monitor_op is None:
             # Keras picks the direction at the first epoch end, from `self.mode`:
             # settle "auto" first, also for keys of dict-valued metrics.
@@ -151,7 +154,7 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
         if self.verbose and is_main_process():
             print(f"Epoch {epoch + 1}: {self.monitor}={value} stops training: {reason}")
 
-    def get_config(self):
+    def get_config(self) -> Any:
         # Keras keeps `min_delta` sign-flipped and `mode` resolved: the config
         # holds the arguments as given.
         return {

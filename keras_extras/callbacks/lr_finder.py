@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -70,7 +71,7 @@ class LRFinder(ConfigMixin, keras.callbacks.Callback):
         num_steps: int = 100,
         smoothing: float = 0.98,
         divergence_factor: float | None = 4.0,
-    ):
+    ) -> None:
         super().__init__()
         low, high = as_float(min_lr), as_float(max_lr)
         if low is None or high is None or not 0 < low < high:
@@ -91,7 +92,7 @@ class LRFinder(ConfigMixin, keras.callbacks.Callback):
             "loss": [],
             "smoothed_loss": [],
         }
-        self.suggestion = None
+        self.suggestion: float | None = None
 
     def learning_rate_at(self, step: int) -> float:
         fraction = step / (self.num_steps - 1)
@@ -100,7 +101,7 @@ class LRFinder(ConfigMixin, keras.callbacks.Callback):
     def _set_learning_rate(self, value: float) -> None:
         self.model.optimizer.learning_rate.assign(value)
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         optimizer = self.model.optimizer
         if not optimizer.built:
             optimizer.build(self.model.trainable_variables)
@@ -123,10 +124,12 @@ class LRFinder(ConfigMixin, keras.callbacks.Callback):
         self._best = math.inf
         self._set_learning_rate(self.learning_rate_at(0))
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._batches, self._previous_mean = 0, 0.0
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
         mean = as_float((logs or {}).get("loss"))
         self._batches += 1
         if mean is None:
@@ -150,7 +153,7 @@ class LRFinder(ConfigMixin, keras.callbacks.Callback):
         else:
             self._set_learning_rate(self.learning_rate_at(self._step))
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self.model.set_weights(self._weights)
         for variable, value in zip(
             self.model.optimizer.variables, self._optimizer_state, strict=True
@@ -167,7 +170,7 @@ class LRFinder(ConfigMixin, keras.callbacks.Callback):
         slopes = np.gradient(losses[finite], lrs[finite])
         return float(10 ** lrs[finite][int(np.argmin(slopes))])
 
-    def plot(self, path) -> Path:
+    def plot(self, path: Any) -> Path:
         """Write a PNG of the smoothed loss against the learning rate (log scale)."""
         from keras_extras.callbacks._figures import pyplot, save_figure
 

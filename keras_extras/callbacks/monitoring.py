@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import keras
 from keras import ops
@@ -15,7 +16,7 @@ from keras_extras.distributed import process_count
 LOG_EVERY = ("epoch", "batch")
 
 
-def current_learning_rate(optimizer) -> float:
+def current_learning_rate(optimizer: Any) -> float:
     """The learning rate the optimizer's last step used, as a float.
 
     With a `LearningRateSchedule`, Keras evaluates the schedule at the step count
@@ -57,16 +58,18 @@ class LearningRateMonitor(ConfigMixin, keras.callbacks.Callback):
 
     config_fields = ("log_every",)
 
-    def __init__(self, log_every: str = "epoch"):
+    def __init__(self, log_every: str = "epoch") -> None:
         super().__init__()
         self.log_every = check_one_of("log_every", log_every, LOG_EVERY)
         self.async_safe = log_every == "epoch"
         self._used = None
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._used = None
 
-    def on_train_batch_begin(self, batch, logs=None):
+    def on_train_batch_begin(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
         optimizer = self.model.optimizer
         rate = learning_rate_setting(optimizer)
         if not isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
@@ -78,11 +81,13 @@ class LearningRateMonitor(ConfigMixin, keras.callbacks.Callback):
             return current_learning_rate(self.model.optimizer)
         return float(ops.convert_to_numpy(self._used))
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
         if self.log_every == "batch" and logs is not None:
             logs["learning_rate"] = self._rate_used()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if logs is not None:
             logs["learning_rate"] = self._rate_used()
 
@@ -122,15 +127,15 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
 
     config_fields = ("seconds",)
 
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float) -> None:
         super().__init__()
         self.seconds = check_number("seconds", seconds, 0.0, None, False)
-        self.stopped_epoch = None
-        self.stop_reason = None
-        self._start = None
+        self.stopped_epoch: int | None = None
+        self.stop_reason: str | None = None
+        self._start: float | None = None
         self._epoch = 0
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if process_count() > 1:
             raise RuntimeError(
                 f"TimeLimit cannot stop {process_count()} training processes at the "
@@ -142,7 +147,7 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
         self.stopped_epoch = None
         self.stop_reason = None
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._epoch = epoch
 
     def _check(self) -> None:
@@ -157,10 +162,12 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
                 f"in epoch {self._epoch + 1}"
             )
 
-    def on_train_batch_begin(self, batch, logs=None):
+    def on_train_batch_begin(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
         self._check()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._check()
 
 
@@ -191,29 +198,31 @@ class ThroughputMonitor(ConfigMixin, keras.callbacks.Callback):
 
     async_safe = True
 
-    def __init__(self, batch_size: int | None = None, skip_steps: int = 3):
+    def __init__(self, batch_size: int | None = None, skip_steps: int = 3) -> None:
         super().__init__()
         self.batch_size = check_int("batch_size", batch_size, 1, allow_none=True)
         self.skip_steps = check_int("skip_steps", skip_steps, minimum=0)
         self._first_epoch = True
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self._first_epoch = True
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._steps = 0
         self._counted_from = 0
         self._start = time.perf_counter()
-        self._last = None
+        self._last: float | None = None
 
-    def on_train_batch_end(self, batch, logs=None):
+    def on_train_batch_end(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
         self._steps += 1
         now = time.perf_counter()
         if self._first_epoch and self._steps == self.skip_steps:
             self._start, self._counted_from = now, self._steps
         self._last = now
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         counted = self._steps - self._counted_from
         self._first_epoch = False
         if logs is None or counted <= 0 or self._last is None:

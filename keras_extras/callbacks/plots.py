@@ -7,6 +7,7 @@ when a plotting callback is created, never at `import keras_extras`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
@@ -69,7 +70,7 @@ class PlotHistory(ConfigMixin, keras.callbacks.Callback):
         "every_n_epochs",
     )
 
-    def __init__(self, path, every_n_epochs: int | None = None):
+    def __init__(self, path: Any, every_n_epochs: int | None = None) -> None:
         super().__init__()
         pyplot()
         self.path = Path(path)
@@ -80,10 +81,10 @@ class PlotHistory(ConfigMixin, keras.callbacks.Callback):
         self.epochs: list[int] = []
         self.panels: list[str] = []
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.history, self.epochs = {}, []
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self.epochs.append(epoch + 1)
         for key, value in (logs or {}).items():
             number = as_float(value)
@@ -94,11 +95,11 @@ class PlotHistory(ConfigMixin, keras.callbacks.Callback):
         if self.every_n_epochs and (epoch + 1) % self.every_n_epochs == 0:
             self.plot()
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         if self.epochs:
             self.plot()
 
-    def _band(self, axis, key: str, color) -> None:
+    def _band(self, axis: Any, key: str, color: Any) -> None:
         low, high = (self.history.get(key + end) for end in BOUNDS)
         if low is None or high is None:
             return
@@ -172,7 +173,13 @@ class ConfusionMatrixPlot(ConfigMixin, keras.callbacks.Callback):
         "normalize",
     )
 
-    def __init__(self, validation_data, path, class_names=None, normalize="true"):
+    def __init__(
+        self,
+        validation_data: Any,
+        path: Any,
+        class_names: Any = None,
+        normalize: str = "true",
+    ) -> None:
         super().__init__()
         pyplot()
         unpack_validation_data(validation_data)
@@ -180,9 +187,9 @@ class ConfusionMatrixPlot(ConfigMixin, keras.callbacks.Callback):
         self.path = Path(path)
         self.class_names = list(class_names) if class_names is not None else None
         self.normalize = check_one_of("normalize", normalize, NORMALIZATIONS)
-        self.matrix = None
+        self.matrix: np.ndarray | None = None
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         num_classes = len(self.class_names) if self.class_names else None
         metric = confusion_of(self.model, self.validation_data, num_classes)
         matrix = normalize_matrix(metric.confusion_matrix(), self.normalize)
@@ -217,7 +224,7 @@ class ConfusionMatrixPlot(ConfigMixin, keras.callbacks.Callback):
         plt.close(figure)
 
 
-def _predictions(model, validation_data):
+def _predictions(model: Any, validation_data: Any) -> Any:
     x, y, weight = unpack_validation_data(validation_data)
     return y, model.predict(x, verbose=0), weight
 
@@ -261,13 +268,13 @@ class CurvePlot(ConfigMixin, keras.callbacks.Callback):
 
     def __init__(
         self,
-        validation_data,
-        path,
+        validation_data: Any,
+        path: Any,
         num_classes: int | None = None,
-        class_names=None,
+        class_names: Any = None,
         from_logits: bool = False,
         every_n_epochs: int = 0,
-    ):
+    ) -> None:
         super().__init__()
         pyplot()
         unpack_validation_data(validation_data)
@@ -279,11 +286,11 @@ class CurvePlot(ConfigMixin, keras.callbacks.Callback):
         self.every_n_epochs = check_int("every_n_epochs", every_n_epochs, 0)
         self.curves: dict[str, np.ndarray] | None = None
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.every_n_epochs and (epoch + 1) % self.every_n_epochs == 0:
             self.draw()
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self.draw()
 
     def draw(self) -> Path:
@@ -353,8 +360,12 @@ class ReliabilityDiagram(ConfigMixin, keras.callbacks.Callback):
     config_fields = ("validation_data", "path", "num_bins", "from_logits")
 
     def __init__(
-        self, validation_data, path, num_bins: int = 15, from_logits: bool = False
-    ):
+        self,
+        validation_data: Any,
+        path: Any,
+        num_bins: int = 15,
+        from_logits: bool = False,
+    ) -> None:
         super().__init__()
         pyplot()
         unpack_validation_data(validation_data)
@@ -362,9 +373,9 @@ class ReliabilityDiagram(ConfigMixin, keras.callbacks.Callback):
         self.path = Path(path)
         self.num_bins = check_int("num_bins", num_bins, 1)
         self.from_logits = check_bool("from_logits", from_logits)
-        self.bins = None
+        self.bins: dict[str, Any] | None = None
 
-    def on_train_end(self, logs=None):
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         from keras_extras.metrics import ExpectedCalibrationError
 
         y, predictions, weight = _predictions(self.model, self.validation_data)

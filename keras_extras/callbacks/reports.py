@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
 from keras import ops
 
+from keras_extras._typing import Tensor
 from keras_extras._validation import check_int
 from keras_extras.callbacks._files import atomic_write
 from keras_extras.callbacks._validation_data import confusion_of, unpack_validation_data
@@ -19,7 +21,7 @@ from keras_extras.metrics.scores import ClassStatistics, compute_scores
 ROWS = ("precision", "recall", "f1")
 
 
-def report(matrix) -> dict:
+def report(matrix: Tensor) -> dict:
     """Per-class precision / recall / F1 / support with macro and weighted rows."""
     matrix = ops.convert_to_tensor(np.asarray(matrix, dtype="float32"))
     statistics = ClassStatistics.from_matrix(matrix)
@@ -37,12 +39,12 @@ def report(matrix) -> dict:
     return result
 
 
-def _table_row(label, width, values, support) -> str:
+def _table_row(label: Any, width: Any, values: Tensor, support: Tensor) -> str:
     cells = "".join(f"  {value:9.4f}" for value in values)
     return f"{label:>{width}}{cells}  {support:9.0f}"
 
 
-def format_report(result: dict, class_names) -> str:
+def format_report(result: dict, class_names: Any) -> str:
     """An aligned text table, like scikit-learn's `classification_report`."""
     width = max([len(name) for name in class_names] + [len("weighted avg")])
     header = (
@@ -106,12 +108,12 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
 
     def __init__(
         self,
-        validation_data,
-        class_names=None,
+        validation_data: Any,
+        class_names: Any = None,
         every_n_epochs: int = 1,
-        path=None,
+        path: Any = None,
         verbose: int = 1,
-    ):
+    ) -> None:
         super().__init__()
         unpack_validation_data(validation_data)
         self.validation_data = validation_data
@@ -121,7 +123,7 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
         self.verbose = verbose
         self.history: list[dict] = []
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if (epoch + 1) % self.every_n_epochs:
             return
         num_classes = len(self.class_names) if self.class_names else None

@@ -35,6 +35,9 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
+
+from keras_extras._typing import Tensor
 
 BACKENDS = ("jax", "torch", "tensorflow")
 CLASS_NAMES = ("setosa", "versicolor", "virginica")
@@ -84,7 +87,7 @@ def _ensure_backend(backend: str | None, argv: list[str]) -> None:
         )
 
 
-def load_data(seed: int):
+def load_data(seed: int) -> Any:
     """Stratified 64/16/20 train/validation/test split of Iris, scaled on train."""
     import numpy as np
 
@@ -109,7 +112,7 @@ def load_data(seed: int):
     std = x_train.std(axis=0)
     std = np.where(std > 0, std, 1.0).astype("float32")
 
-    def scale(x):
+    def scale(x: Tensor) -> Any:
         return ((x - mean) / std).astype("float32")
 
     return (
@@ -119,7 +122,7 @@ def load_data(seed: int):
     )
 
 
-def build_model(num_features: int, num_classes: int, metrics: list):
+def build_model(num_features: int, num_classes: int, metrics: list) -> Any:
     import keras
 
     model = keras.Sequential(

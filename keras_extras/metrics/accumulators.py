@@ -34,10 +34,13 @@ not use the shorter `fl(v + C) - C` rounding: XLA folds `(v + C) - C` to `v`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import keras
 import numpy as np
 from keras import ops
+
+from keras_extras._typing import Tensor
 
 QUANTUM_EXPONENTS = (-20, -2, 16)
 """The quanta `2**e` of words 1 to 3, 18 binades apart (word 0 is a plain float)."""
@@ -47,12 +50,12 @@ WORDS = len(QUANTUM_EXPONENTS) + 1
 `WORDS * prod(shape)` of them."""
 
 
-def _round_to(value, exponent: int):
+def _round_to(value: Tensor, exponent: int) -> Any:
     """`value` rounded to the nearest multiple of `2**exponent` (exact)."""
     return ops.round(value * 2.0**-exponent) * 2.0**exponent
 
 
-def exact_add(words, x):
+def exact_add(words: Tensor, x: Tensor) -> Any:
     """Add `x` to the fixed-binade total `words` (finest first); return new words.
 
     `x` is split into one part per word (each a multiple of its quantum, the
@@ -84,7 +87,7 @@ def exact_add(words, x):
     return a0 - c0, a1 - c1, a2 - c2, (w3 + t3) + c2
 
 
-def weighted_bincount(ids, weights, length: int):
+def weighted_bincount(ids: Tensor, weights: Tensor, length: int) -> Any:
     """Sum `weights` into `length` bins by `ids` (all ids in `[0, length)`).
 
     `ops.segment_sum` with a static `num_segments` compiles under XLA (JAX cannot
@@ -122,7 +125,7 @@ class CompensatedSum:
         >>> total.value()  # float32 tensor  # doctest: +SKIP
     """
 
-    def __init__(self, metric, name: str, shape: Sequence[int] = ()):
+    def __init__(self, metric: Any, name: str, shape: Sequence[int] = ()) -> None:
         self.shape = tuple(shape)
         self.words = metric.add_variable(
             shape=(WORDS, *self.shape),
@@ -132,7 +135,7 @@ class CompensatedSum:
             name=name,
         )
 
-    def add(self, x) -> None:
+    def add(self, x: Tensor) -> None:
         """Add `x` (broadcastable to `shape`) to the total."""
         if not ops.is_tensor(x):
             x = ops.convert_to_tensor(x, "float32")
@@ -141,7 +144,7 @@ class CompensatedSum:
         words = exact_add(ops.unstack(self.words.value, axis=0), x)
         self.words.assign(ops.stack(words))
 
-    def value(self):
+    def value(self) -> Any:
         """The total as a float32 tensor (the words added finest first)."""
         w0, w1, w2, w3 = ops.unstack(self.words.value, axis=0)
         return ((w0 + w1) + w2) + w3

@@ -12,11 +12,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 from keras import ops
 
 from keras_extras._config import declared_config
 from keras_extras._keras_compat import set_metric_direction
+from keras_extras._typing import Tensor
 from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.inputs import (
     broadcast_sample_weight,
@@ -32,7 +35,9 @@ __all__ = [
 ]
 
 
-def safe_divide(numerator, denominator, zero_division: float = 0.0):
+def safe_divide(
+    numerator: Tensor, denominator: Tensor, zero_division: float = 0.0
+) -> Any:
     """`numerator / denominator`, with `zero_division` where the denominator is 0.
 
     `zero_division` is a Python number (an argument, never a tensor). `result()`
@@ -102,16 +107,16 @@ class ExtrasMetric(keras.metrics.Metric):
     config_fields: tuple[str, ...] = ()
     registration_package: str | None = None
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         package = cls.registration_package or cls.__module__.split(".")[0]
         keras.saving.register_keras_serializable(package=package)(cls)
 
-    def __init__(self, name: str | None = None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
         super().__init__(name=name or self.default_name or None, dtype=dtype)
         set_metric_direction(self, self.direction)
 
-    def get_config(self):
+    def get_config(self) -> Any:
         return {**super().get_config(), **declared_config(self)}
 
 
@@ -131,15 +136,19 @@ class PerSampleMean(ExtrasMetric):
         dtype: dtype of `result()`.
     """
 
-    def __init__(self, name: str | None = None, dtype=None):
+    def __init__(self, name: str | None = None, dtype: Any = None) -> None:
         super().__init__(name=name, dtype=dtype)
         self.total = CompensatedSum(self, "total")
         self.weight = CompensatedSum(self, "weight")
 
-    def per_sample(self, y_true, y_pred):  # pragma: no cover - abstract
+    def per_sample(
+        self, y_true: Tensor, y_pred: Tensor
+    ) -> Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def weighted_values(self, y_true, y_pred, sample_weight=None):
+    def weighted_values(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> Any:
         """`(values, weights, out_of_range)`: the per-sample values and their
         weights (same shape; 0 where not counted) and how many scores were out of
         range (0 unless a subclass guards its score range)."""
@@ -155,12 +164,14 @@ class PerSampleMean(ExtrasMetric):
         values = ops.where(counted, values, 0.0)
         return values, weights, 0.0
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> None:
         values, weights, _ = self.weighted_values(y_true, y_pred, sample_weight)
         self.total.add(ops.sum(ops.multiply(weights, values)))
         self.weight.add(ops.sum(weights))
 
-    def result(self):
+    def result(self) -> Any:
         return ops.cast(
             safe_divide(self.total.value(), self.weight.value()), self.dtype
         )
@@ -171,7 +182,9 @@ class PerSampleMean(ExtrasMetric):
     def replicate_state_shape(self, replicates: int) -> tuple[int, ...]:
         return (replicates, 2)
 
-    def replicate_increment(self, y_true, y_pred, sample_weight, replicate):
+    def replicate_increment(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor, replicate: Any
+    ) -> Any:
         """This batch's `(replicates, 2)` increment, with `replicate(weights)`
         giving each sample's weight in each replicate, `(samples, replicates)`;
         and the out-of-range count."""
@@ -187,7 +200,7 @@ class PerSampleMean(ExtrasMetric):
         replicated = replicate(ops.ones((rows,), "float32"))  # (samples, R)
         return ops.matmul(ops.transpose(replicated), per_sample), out_of_range
 
-    def replicate_values(self, state):
+    def replicate_values(self, state: Tensor) -> Any:
         """The metric's value in each replicate of a `(replicates, 2)` state."""
         return safe_divide(state[:, 0], state[:, 1])
 
@@ -206,7 +219,7 @@ class ScoreRangeGuard:
         metric: the metric that owns the state (adds one variable to it).
     """
 
-    def __init__(self, metric):
+    def __init__(self, metric: Any) -> None:
         self.count = metric.add_variable(
             shape=(),
             initializer="zeros",
@@ -215,9 +228,9 @@ class ScoreRangeGuard:
             name="out_of_range_scores",
         )
 
-    def add(self, count) -> None:
+    def add(self, count: Tensor) -> None:
         self.count.assign(self.count + count)
 
-    def apply(self, value):
+    def apply(self, value: Tensor) -> Any:
         """`value`, or NaN when any out-of-range score was seen."""
         return ops.where(self.count > 0, float("nan"), value)

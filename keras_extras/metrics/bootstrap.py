@@ -4,12 +4,14 @@ is a weighted sum."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import keras
 import numpy as np
 from keras import ops
 
 from keras_extras._keras_compat import compiled_output_name
+from keras_extras._typing import Tensor
 from keras_extras._validation import check_int, check_number
 from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.base import ExtrasMetric, ScoreRangeGuard
@@ -96,8 +98,8 @@ class Bootstrap(ExtrasMetric):
         confidence: float = 0.95,
         seed: int | None = None,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         scored: ExtrasMetric = (
             keras.saving.deserialize_keras_object(metric)  # from_config
             if isinstance(metric, dict)
@@ -133,20 +135,20 @@ class Bootstrap(ExtrasMetric):
     def metric(self) -> ExtrasMetric:
         return self.__dict__["_scored"]
 
-    def reset_state(self):
+    def reset_state(self) -> None:
         super().reset_state()
         # A fresh copy each time: on JAX the variable takes the array itself, and a
         # compiled step donates it.
         self.rng_state.assign(ops.copy(self._initial_rng))
 
-    def _replicator(self):
+    def _replicator(self) -> Any:
         """A function giving each sample's weight in the point estimate (column
         0, its own weight) and in every replicate (times a Poisson(1) draw),
         `(samples, 1 + num_replicates)`. The draw is made once per batch, however
         often the metric asks."""
-        drawn = []
+        drawn: list[Tensor] = []
 
-        def replicate(weights):
+        def replicate(weights: Tensor) -> Any:
             if not drawn:
                 uniform = keras.random.uniform(
                     (ops.shape(weights)[0], self.num_replicates, 1),
@@ -160,7 +162,9 @@ class Bootstrap(ExtrasMetric):
 
         return replicate
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> None:
         scored = self.metric
         replicate = self._replicator()
         if isinstance(scored, ConfusionStateMetric):
@@ -172,7 +176,7 @@ class Bootstrap(ExtrasMetric):
                 pred_ids,
                 replicate(weights),
                 scored.layout,
-                scored.num_classes,
+                scored._built()[1],
             )
         else:
             increment, out_of_range = scored.replicate_increment(
@@ -201,7 +205,7 @@ class Bootstrap(ExtrasMetric):
         )
         return {_key(scored, name): values[name] for name in names}
 
-    def result(self):
+    def result(self) -> Any:
         tail = (1.0 - self.confidence) / 2.0
         output = compiled_output_name(self)
         lead = f"{output}_" if output else ""
@@ -215,32 +219,32 @@ class Bootstrap(ExtrasMetric):
             results[f"{key}_high"] = cast_to(bounds[1], self.dtype)
         return results
 
-    def get_config(self):
+    def get_config(self) -> Any:
         return {
             **super().get_config(),
             "metric": keras.saving.serialize_keras_object(self.metric),
         }
 
 
-def _score_names(metric) -> tuple[str, ...]:
+def _score_names(metric: Any) -> tuple[str, ...]:
     if isinstance(metric, ClassificationMetrics):
         return tuple(metric.score_names)
     return (metric.score,)
 
 
-def _key(metric, score: str) -> str:
+def _key(metric: Any, score: str) -> str:
     if isinstance(metric, ClassificationMetrics):
         return f"{metric.prefix}{score}"
     return metric.name
 
 
-def _state_shape(metric, replicates: int) -> tuple[int, ...]:
+def _state_shape(metric: Any, replicates: int) -> tuple[int, ...]:
     if isinstance(metric, ConfusionStateMetric):
         return (replicates, len(metric.layout), int(metric.num_classes or 0))
     return tuple(metric.replicate_state_shape(replicates))
 
 
-def _check_metric(metric) -> None:
+def _check_metric(metric: Any) -> None:
     if isinstance(metric, ConfusionStateMetric):
         supported = isinstance(metric, (ScoreMetric, ClassificationMetrics)) and not (
             metric.layout == "matrix"
@@ -268,7 +272,7 @@ def _check_metric(metric) -> None:
         )
 
 
-def _averaged(metric) -> bool:
+def _averaged(metric: Any) -> bool:
     from keras_extras.metrics.scores import SCORES
 
     return any(SCORES[name].averaged for name in _score_names(metric))

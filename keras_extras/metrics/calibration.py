@@ -6,9 +6,12 @@ bin (weight, confidence sum, accuracy sum), `BrierScore` two numbers in all.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from keras import ops
 
+from keras_extras._typing import Tensor
 from keras_extras._validation import check_bool, check_int, check_one_of
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
@@ -22,13 +25,15 @@ from keras_extras.metrics.inputs import class_ids, probability_inputs, static_sh
 NORMS = ("l1", "l2", "max")
 
 
-def infer_task(y_pred) -> str:
+def infer_task(y_pred: Tensor) -> str:
     """ "binary" for scores `(batch, ...)` or `(batch, ..., 1)`, else "multiclass"."""
     shape = static_shape(y_pred)
     return "binary" if len(shape) < 2 or shape[-1] == 1 else "multiclass"
 
 
-def _probabilities(y_true, y_pred, sample_weight, from_logits):
+def _probabilities(
+    y_true: Tensor, y_pred: Tensor, sample_weight: Tensor, from_logits: Any
+) -> Any:
     """`probability_inputs` with the task read from the shape of `y_pred`, soft
     targets as given, and the out-of-range count."""
     y_pred = ops.convert_to_tensor(y_pred)
@@ -43,7 +48,7 @@ def _probabilities(y_true, y_pred, sample_weight, from_logits):
     )
 
 
-def confidences_and_hits(probs, targets):
+def confidences_and_hits(probs: Tensor, targets: Tensor) -> Any:
     """Per-sample confidence and hit (binary: p and the label, as torchmetrics).
 
     Multiclass: confidence is the top probability, hit the target's mass on its
@@ -57,7 +62,9 @@ def confidences_and_hits(probs, targets):
     return confidence, hit
 
 
-def calibration_error(weight, confidence_sum, hit_sum, norm):
+def calibration_error(
+    weight: Tensor, confidence_sum: Tensor, hit_sum: Tensor, norm: Any
+) -> Any:
     """ECE ("l1"), RMS calibration error ("l2") or maximum calibration error ("max")
     from per-bin weight, confidence sum and hit sum."""
     gap = ops.abs(hit_sum - confidence_sum)
@@ -118,8 +125,8 @@ class ExpectedCalibrationError(ExtrasMetric):
         norm: str = "l1",
         from_logits: bool = False,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
         self.num_bins = check_int("num_bins", num_bins, minimum=1)
         self.norm = check_one_of("norm", norm, NORMS)
@@ -128,7 +135,13 @@ class ExpectedCalibrationError(ExtrasMetric):
         self.bins = CompensatedSum(self, "bins", (3, self.num_bins))
         self.score_range = ScoreRangeGuard(self)
 
-    def _binned(self, y_true, y_pred, sample_weight, replicate=None):
+    def _binned(
+        self,
+        y_true: Tensor,
+        y_pred: Tensor,
+        sample_weight: Tensor,
+        replicate: Any = None,
+    ) -> Any:
         """This batch's `(3, num_bins)` bins, or `(R, 3, num_bins)` with
         `replicate(weights)` giving each sample's weight in each of R replicates;
         and the out-of-range count."""
@@ -156,7 +169,9 @@ class ExpectedCalibrationError(ExtrasMetric):
         )
         return ops.reshape(counts, (replicates, 3, size)), out_of_range
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> None:
         counts, out_of_range = self._binned(y_true, y_pred, sample_weight)
         self.score_range.add(out_of_range)
         self.bins.add(counts)
@@ -166,14 +181,16 @@ class ExpectedCalibrationError(ExtrasMetric):
     def replicate_state_shape(self, replicates: int) -> tuple[int, ...]:
         return (replicates, 3, self.num_bins)
 
-    def replicate_increment(self, y_true, y_pred, sample_weight, replicate):
+    def replicate_increment(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor, replicate: Any
+    ) -> Any:
         return self._binned(y_true, y_pred, sample_weight, replicate)
 
-    def replicate_values(self, state):
+    def replicate_values(self, state: Tensor) -> Any:
         weight, confidence, hits = ops.unstack(state, axis=1)
         return calibration_error(weight, confidence, hits, self.norm)
 
-    def result(self):
+    def result(self) -> Any:
         weight, confidence, hits = ops.unstack(self.bins.value())
         value = calibration_error(weight, confidence, hits, self.norm)
         return ops.cast(self.score_range.apply(value), self.dtype)
@@ -229,19 +246,25 @@ class BrierScore(PerSampleMean):
 
     default_name = "brier_score"
 
-    def __init__(self, from_logits: bool = False, name: str | None = None, dtype=None):
+    def __init__(
+        self, from_logits: bool = False, name: str | None = None, dtype: Any = None
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
         self.from_logits = check_bool("from_logits", from_logits)
         self.score_range = ScoreRangeGuard(self)
 
-    def weighted_values(self, y_true, y_pred, sample_weight=None):
+    def weighted_values(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> Any:
         probs, targets, weights, out_of_range = _probabilities(
             y_true, y_pred, sample_weight, self.from_logits
         )
         squared = ops.sum(ops.square(probs - targets), axis=-1)
         return squared, weights, out_of_range
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> None:
         squared, weights, out_of_range = self.weighted_values(
             y_true, y_pred, sample_weight
         )
@@ -249,5 +272,5 @@ class BrierScore(PerSampleMean):
         self.total.add(ops.sum(weights * squared))
         self.weight.add(ops.sum(weights))
 
-    def result(self):
+    def result(self) -> Any:
         return ops.cast(self.score_range.apply(super().result()), self.dtype)

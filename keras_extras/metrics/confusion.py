@@ -28,6 +28,7 @@ from typing import Any
 from keras import ops
 
 from keras_extras._keras_compat import compiled_output_name
+from keras_extras._typing import Tensor
 from keras_extras._validation import check_bool, check_int, check_number, check_one_of
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
@@ -54,7 +55,9 @@ from keras_extras.metrics.scores import (
 NORMALIZATIONS = (None, "true", "pred", "all")
 
 
-def _confusion_counts(true_ids, pred_ids, weights, task: str, num_classes: int):
+def _confusion_counts(
+    true_ids: Tensor, pred_ids: Tensor, weights: Tensor, task: str, num_classes: int
+) -> Any:
     """Weighted confusion counts of one batch, flat: `(C*C,)` or `(4*C,)`.
 
     Multiclass and binary: bin `true * C + pred`. Multilabel: label `l` with truth
@@ -69,7 +72,9 @@ def _confusion_counts(true_ids, pred_ids, weights, task: str, num_classes: int):
     return weighted_bincount(ids, weights, num_classes * num_classes)
 
 
-def _class_statistics(true_ids, pred_ids, weights, rows, num_classes: int):
+def _class_statistics(
+    true_ids: Tensor, pred_ids: Tensor, weights: Tensor, rows: Any, num_classes: int
+) -> Any:
     """Per-class statistics of one batch, `(len(rows), C)`, in one scatter-add.
 
     Row "tp" sums the weights of correct samples by class, "predicted" all weights
@@ -107,14 +112,14 @@ def _class_statistics(true_ids, pred_ids, weights, rows, num_classes: int):
     return ops.reshape(counts, (len(rows), num_classes))
 
 
-def _matrix_from_counts(flat_counts, task: str, num_classes: int):
+def _matrix_from_counts(flat_counts: Any, task: str, num_classes: int) -> Any:
     """Reshape flat counts to `(C, C)`, or `(C, 2, 2)` for multilabel."""
     if task == "multilabel":
         return ops.reshape(flat_counts, (num_classes, 2, 2))
     return ops.reshape(flat_counts, (num_classes, num_classes))
 
 
-def normalize_matrix(matrix, normalize):
+def normalize_matrix(matrix: Tensor, normalize: Any) -> Any:
     """Divide counts by row ("true"), column ("pred") or grand ("all") totals."""
     if normalize is None:
         return matrix
@@ -164,8 +169,8 @@ class ConfusionStateMetric(ExtrasMetric):
         ignore_class: int | None = None,
         top_k: int = 1,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
         self.task = check_one_of("task", task, TASKS)
         num_classes = check_int(
@@ -200,7 +205,7 @@ class ConfusionStateMetric(ExtrasMetric):
         if num_classes is not None:
             self._build_state(num_classes)
 
-    def state_layout(self):
+    def state_layout(self) -> Any:
         """ "matrix", or the per-class rows the state keeps (binary, multiclass)."""
         return "matrix"
 
@@ -219,7 +224,9 @@ class ConfusionStateMetric(ExtrasMetric):
                 self, "statistics", (len(self.layout), num_classes)
             )
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> None:
         y_pred = ops.convert_to_tensor(y_pred)
         if self.counts is None:
             inferred = infer_num_classes(y_pred, self.task)
@@ -229,28 +236,32 @@ class ConfusionStateMetric(ExtrasMetric):
                     f"y_pred.shape={tuple(y_pred.shape)}: pass num_classes="
                 )
             self._build_state(inferred)
+        state, num_classes = self._built()
         true_ids, pred_ids, weights = self.formatted_inputs(
             y_true, y_pred, sample_weight
         )
         if self.layout == "matrix":
             counts = _confusion_counts(
-                true_ids, pred_ids, weights, self.task, self.num_classes
+                true_ids, pred_ids, weights, self.task, num_classes
             )
         else:
             counts = _class_statistics(
-                true_ids, pred_ids, weights, self.layout, self.num_classes
+                true_ids, pred_ids, weights, self.layout, num_classes
             )
-        self.counts.add(counts)
+        state.add(counts)
 
-    def formatted_inputs(self, y_true, y_pred, sample_weight=None):
+    def formatted_inputs(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> Any:
         """`classification_inputs` with this metric's settings: flat true ids,
         predicted ids and weights (what `update_state` counts)."""
+        _, num_classes = self._built()
         return classification_inputs(
             y_true,
             y_pred,
             sample_weight,
             task=self.task,
-            num_classes=self.num_classes,
+            num_classes=num_classes,
             threshold=self.threshold,
             from_logits=self.from_logits,
             ignore_class=self.ignore_class,
@@ -258,10 +269,15 @@ class ConfusionStateMetric(ExtrasMetric):
         )
 
     def _check_built(self) -> None:
-        if self.counts is None:
+        self._built()
+
+    def _built(self) -> tuple[CompensatedSum, int]:
+        """The state and the class count, once known."""
+        if self.counts is None or self.num_classes is None:
             raise ValueError(
                 f"{self.name}: no data seen yet and `num_classes` is unknown."
             )
+        return self.counts, self.num_classes
 
     def statistics(self) -> ClassStatistics:
         """The accumulated per-class statistics (float32 tensors)."""
@@ -272,26 +288,26 @@ class ConfusionStateMetric(ExtrasMetric):
         rows = ops.unstack(self.counts.value(), axis=0)
         return ClassStatistics(dict(zip(self.layout, rows, strict=True)), self.task)
 
-    def confusion_matrix(self):
+    def confusion_matrix(self) -> Any:
         """The accumulated counts as `(C, C)` (multilabel: `(C, 2, 2)`), float32.
 
         Only a state that keeps the matrix has it (`ConfusionMatrix`, weighted
         `CohenKappa`, multilabel); the per-class scores keep O(C) statistics.
         """
-        self._check_built()
+        state, num_classes = self._built()
         if self.layout != "matrix":
             raise ValueError(
                 f"{self.name} keeps per-class statistics {self.layout}, not the "
                 "confusion matrix: use keras_extras.metrics.ConfusionMatrix."
             )
-        return _matrix_from_counts(self.counts.value(), self.task, self.num_classes)
+        return _matrix_from_counts(state.value(), self.task, num_classes)
 
 
-def _check_zero_division(value) -> float:
+def _check_zero_division(value: Tensor) -> float:
     return check_number("zero_division", value, 0.0, 1.0)
 
 
-def _check_average(average, task):
+def _check_average(average: Any, task: Any) -> Any:
     check_one_of("average", average, AVERAGES)
     if average == "binary" and task != "binary":
         raise ValueError(
@@ -344,8 +360,8 @@ class ScoreMetric(ConfusionStateMetric):
         top_k: int = 1,
         zero_division: float = 0.0,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         definition = get_score(self.score)
         if task not in definition.tasks:
             raise ValueError(
@@ -378,10 +394,10 @@ class ScoreMetric(ConfusionStateMetric):
         """The options of the score (`beta`, `kappa_weights`); none by default."""
         return {}
 
-    def state_layout(self):
+    def state_layout(self) -> Any:
         return state_rows((self.score,), self.task, self.average, self.score_options())
 
-    def result(self):
+    def result(self) -> Any:
         value = compute_scores(
             (self.score,),
             self.statistics(),
@@ -431,7 +447,7 @@ _INPUTS = """
 """
 
 
-def _check_class_names(class_names, num_classes):
+def _check_class_names(class_names: Any, num_classes: Any) -> Any:
     """A list of unique strings, one per class, or None."""
     if class_names is None:
         return None
@@ -449,7 +465,7 @@ def _check_class_names(class_names, num_classes):
     return names
 
 
-def _document(cls):
+def _document(cls: type) -> type:
     """Fill the `{args}` line of a docstring with the shared argument entries."""
     names = [name for name in _ARGS if name not in ("average", "zero_division")]
     if issubclass(cls, ScoreMetric):
@@ -457,7 +473,7 @@ def _document(cls):
         if not cls.score or get_score(cls.score).averaged:
             names.insert(2, "average")
     entries = "".join(f"        {_ARGS[name]}\n" for name in names)
-    cls.__doc__ = cls.__doc__.replace("    {args}\n", entries + _INPUTS)
+    cls.__doc__ = (cls.__doc__ or "").replace("    {args}\n", entries + _INPUTS)
     return cls
 
 
@@ -560,8 +576,8 @@ class FBetaScore(ScoreMetric):
         top_k: int = 1,
         zero_division: float = 0.0,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         self.beta = check_number("beta", beta, 0.0, None, low_inclusive=False)
         super().__init__(
             num_classes=num_classes,
@@ -576,7 +592,7 @@ class FBetaScore(ScoreMetric):
             dtype=dtype,
         )
 
-    def score_options(self):
+    def score_options(self) -> Any:
         return {"beta": self.beta}
 
 
@@ -736,8 +752,8 @@ class CohenKappa(ScoreMetric):
         top_k: int = 1,
         zero_division: float = 0.0,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         self.weights = check_one_of("weights", weights, KAPPA_WEIGHTS)
         super().__init__(
             num_classes=num_classes,
@@ -752,7 +768,7 @@ class CohenKappa(ScoreMetric):
             dtype=dtype,
         )
 
-    def score_options(self):
+    def score_options(self) -> Any:
         return {"kappa_weights": self.weights}
 
 
@@ -792,8 +808,8 @@ class ConfusionMatrix(ConfusionStateMetric):
         ignore_class: int | None = None,
         top_k: int = 1,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         self.normalize = check_one_of("normalize", normalize, NORMALIZATIONS)
         super().__init__(
             num_classes=num_classes,
@@ -806,7 +822,7 @@ class ConfusionMatrix(ConfusionStateMetric):
             dtype=dtype,
         )
 
-    def result(self):
+    def result(self) -> Any:
         matrix = normalize_matrix(self.confusion_matrix(), self.normalize)
         return cast_to(matrix, self.dtype)
 
@@ -878,8 +894,8 @@ class ClassificationMetrics(ConfusionStateMetric):
         ignore_class: int | None = None,
         top_k: int = 1,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         check_one_of("task", task, TASKS)
         if isinstance(metrics, str) or not metrics:
             raise ValueError(
@@ -895,7 +911,9 @@ class ClassificationMetrics(ConfusionStateMetric):
         self.prefix = prefix
         self.zero_division = _check_zero_division(zero_division)
         self.class_names = _check_class_names(class_names, num_classes)
-        self.output_name = None  # set when Keras computes it for one of several
+        self.output_name: str | None = (
+            None  # set when Keras computes it for one of several
+        )
         super().__init__(
             num_classes=num_classes,
             task=task,
@@ -915,12 +933,12 @@ class ClassificationMetrics(ConfusionStateMetric):
     def score_options(self) -> dict[str, Any]:
         return {"beta": self.beta, "kappa_weights": self.kappa_weights}
 
-    def state_layout(self):
+    def state_layout(self) -> Any:
         return state_rows(
             self.score_names, self.task, self.average, self.score_options()
         )
 
-    def result(self):
+    def result(self) -> Any:
         values = compute_scores(
             self.score_names,
             self.statistics(),
@@ -953,6 +971,6 @@ class ClassificationMetrics(ConfusionStateMetric):
         _check_class_names(self.class_names, num_classes)
         super()._build_state(num_classes)
 
-    def get_config(self):
+    def get_config(self) -> Any:
         # The `metrics` argument is kept, validated, as the tuple `score_names`.
         return {**super().get_config(), "metrics": list(self.score_names)}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from keras import ops
 
+from keras_extras._typing import Tensor
 from keras_extras._validation import check_bool
 from keras_extras.metrics.base import (
     PerSampleMean,
@@ -11,19 +14,21 @@ from keras_extras.metrics.base import (
 from keras_extras.metrics.inputs import class_probabilities
 
 
-def entropy(probs, log_probs):
+def entropy(probs: Tensor, log_probs: Any) -> Any:
     """Shannon entropy `-sum_k p_k log p_k` over the last axis (0 log 0 = 0)."""
     return ops.negative(ops.sum(ops.multiply(probs, log_probs), axis=-1))
 
 
-def _num_classes(probs):
+def _num_classes(probs: Tensor) -> Any:
     return ops.cast(ops.shape(probs)[-1], "float32")
 
 
 class _DistributionMetric(PerSampleMean):
     config_fields = ("from_logits",)
 
-    def __init__(self, from_logits: bool = False, name=None, dtype=None):
+    def __init__(
+        self, from_logits: bool = False, name: Any = None, dtype: Any = None
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
         self.from_logits = check_bool("from_logits", from_logits)
 
@@ -65,7 +70,7 @@ class UniformKLDivergence(_DistributionMetric):
 
     default_name = "uniform_kl_divergence"
 
-    def per_sample(self, y_true, y_pred):
+    def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Any:
         probs, log_probs = class_probabilities(y_pred, self.from_logits)
         return ops.subtract(ops.log(_num_classes(probs)), entropy(probs, log_probs))
 
@@ -107,12 +112,12 @@ class PredictiveEntropy(_DistributionMetric):
         normalize: bool = False,
         from_logits: bool = False,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         super().__init__(from_logits=from_logits, name=name, dtype=dtype)
         self.normalize = check_bool("normalize", normalize)
 
-    def per_sample(self, y_true, y_pred):
+    def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Any:
         probs, log_probs = class_probabilities(y_pred, self.from_logits)
         values = entropy(probs, log_probs)
         if self.normalize:

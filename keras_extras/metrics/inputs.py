@@ -9,18 +9,22 @@ instead of raising.
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 from keras import ops
+
+from keras_extras._typing import Tensor
 
 TASKS = ("binary", "multiclass", "multilabel")
 
 
-def static_shape(x) -> tuple:
+def static_shape(x: Tensor) -> tuple:
     """The static shape of `x` as a tuple (unknown dimensions are None)."""
     return tuple(x.shape)
 
 
-def _is_floating(x) -> bool:
+def _is_floating(x: Tensor) -> bool:
     return "float" in str(ops.dtype(x))
 
 
@@ -31,7 +35,7 @@ def _dims_match(a: tuple, b: tuple) -> bool:
     return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
 
 
-def check_batch_sizes(y_true, y_pred) -> None:
+def check_batch_sizes(y_true: Tensor, y_pred: Tensor) -> None:
     """Raise a `ValueError` when the static batch sizes of the inputs differ."""
     true_shape, pred_shape = static_shape(y_true), static_shape(y_pred)
     if true_shape and pred_shape and not _dims_match(true_shape[:1], pred_shape[:1]):
@@ -41,7 +45,9 @@ def check_batch_sizes(y_true, y_pred) -> None:
         )
 
 
-def broadcast_sample_weight(sample_weight, sample_shape: tuple, dtype: str = "float32"):
+def broadcast_sample_weight(
+    sample_weight: Tensor, sample_shape: tuple, dtype: str = "float32"
+) -> Any:
     """Broadcast `sample_weight` to `sample_shape`; ones when it is None.
 
     Accepted shapes: `sample_shape`, `sample_shape + (1,)`, or any prefix of
@@ -68,7 +74,7 @@ def broadcast_sample_weight(sample_weight, sample_shape: tuple, dtype: str = "fl
     return ops.where(weight == weight, weight, 0.0)  # NaN != NaN
 
 
-def class_probabilities(y_pred, from_logits: bool):
+def class_probabilities(y_pred: Tensor, from_logits: bool) -> Any:
     """Return `(probs, log_probs)` of class scores `(..., K)`, float32.
 
     `log_probs` is finite where a probability is 0 (clipped at the smallest normal
@@ -93,7 +99,7 @@ def class_probabilities(y_pred, from_logits: bool):
     return y_pred, ops.log(ops.maximum(y_pred, tiny))
 
 
-def class_ids(scores):
+def class_ids(scores: Tensor) -> Any:
     """Index of the largest score along the last axis (the first, on ties), int32.
 
     A NaN row gives some id in range (the last class on XLA); callers mask NaN
@@ -102,7 +108,7 @@ def class_ids(scores):
     return _ids_and_max(scores)[0]
 
 
-def _ids_and_max(scores):
+def _ids_and_max(scores: Tensor) -> Any:
     """`(class_ids(scores), row maximum)`; the maximum is NaN for a NaN row.
 
     The one backend branch of input formatting, measured by benchmarks/argmax.py:
@@ -129,7 +135,7 @@ def _ids_and_max(scores):
     return ids, row_max[..., 0]
 
 
-def _ids_in_range(x, num_classes: int):
+def _ids_in_range(x: Tensor, num_classes: int) -> Any:
     """Integer ids from labels (`x` rounded when floating) and whether each is in
     `[0, num_classes)`.
 
@@ -149,12 +155,12 @@ def _ids_in_range(x, num_classes: int):
     return cast_to(ops.where(ok, x, 0), "int32"), ok
 
 
-def _in_range(ids, num_classes: int):
+def _in_range(ids: Tensor, num_classes: int) -> Any:
     # Operators, not keras.ops: this runs every step (see accumulators.exact_add).
     return (ids >= 0) & (ids < num_classes)
 
 
-def infer_num_classes(y_pred, task: str) -> int | None:
+def infer_num_classes(y_pred: Tensor, task: str) -> int | None:
     """The number of classes read from the static last dimension of `y_pred`."""
     if task == "binary":
         return 2
@@ -165,9 +171,9 @@ def infer_num_classes(y_pred, task: str) -> int | None:
 
 
 def classification_inputs(
-    y_true,
-    y_pred,
-    sample_weight=None,
+    y_true: Tensor,
+    y_pred: Tensor,
+    sample_weight: Tensor | None = None,
     *,
     task: str,
     num_classes: int,
@@ -175,7 +181,7 @@ def classification_inputs(
     from_logits: bool = False,
     ignore_class: int | None = None,
     top_k: int = 1,
-):
+) -> Any:
     """Turn labels and predictions into flat integer ids and weights.
 
     Args:
@@ -217,30 +223,30 @@ def classification_inputs(
     )
 
 
-def _shape_error(y_true, y_pred, expected: str):
+def _shape_error(y_true: Tensor, y_pred: Tensor, expected: str) -> Any:
     return ValueError(
         f"Cannot match `y_true` and `y_pred` ({expected}). Received: "
         f"y_true.shape={static_shape(y_true)}, y_pred.shape={static_shape(y_pred)}"
     )
 
 
-def cast_to(x, dtype: str):
+def cast_to(x: Tensor, dtype: str) -> Any:
     """`ops.cast`, skipped when `x` already has `dtype` (one op less per step)."""
     return x if str(ops.dtype(x)) == dtype else ops.cast(x, dtype)
 
 
-def _flat(x):
+def _flat(x: Tensor) -> Any:
     return x if len(static_shape(x)) == 1 else ops.reshape(x, (-1,))
 
 
-def _and(mask, other):
+def _and(mask: Tensor, other: Any) -> Any:
     """`mask & other`, where None stands for "all true"."""
     if mask is None or other is None:
         return other if mask is None else mask
     return mask & other
 
 
-def _countable(mask, sample_weight, sample_shape):
+def _countable(mask: Tensor, sample_weight: Tensor, sample_shape: Any) -> Any:
     """Float32 weights: `sample_weight` (or 1) where `mask`, else 0."""
     if sample_weight is None:
         if mask is None:
@@ -250,7 +256,14 @@ def _countable(mask, sample_weight, sample_shape):
     return weights if mask is None else ops.where(mask, weights, 0.0)
 
 
-def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class, top_k=1):
+def _multiclass(
+    y_true: Tensor,
+    y_pred: Tensor,
+    sample_weight: Tensor,
+    num_classes: Any,
+    ignore_class: Any,
+    top_k: int = 1,
+) -> Any:
     # Every op here runs once per training step (eagerly on torch): keep them few.
     pred_shape = static_shape(y_pred)
     true_shape = static_shape(y_true)
@@ -320,7 +333,9 @@ def _multiclass(y_true, y_pred, sample_weight, num_classes, ignore_class, top_k=
     return _flat(true_ids), _flat(pred_ids), _flat(weights)
 
 
-def _top_k_refined(scores, true_ids, pred_ids, countable, top_k: int):
+def _top_k_refined(
+    scores: Tensor, true_ids: Tensor, pred_ids: Tensor, countable: Any, top_k: int
+) -> Any:
     """The label where it is among the `top_k` highest scores, else the arg-max."""
     safe_ids = true_ids if countable is None else ops.where(countable, true_ids, 0)
     label_score = ops.take_along_axis(scores, safe_ids[..., None], axis=-1)[..., 0]
@@ -328,7 +343,7 @@ def _top_k_refined(scores, true_ids, pred_ids, countable, top_k: int):
     return ops.where(label_score >= kth_score, safe_ids, pred_ids)
 
 
-def binary_inputs(y_true, y_pred):
+def binary_inputs(y_true: Tensor, y_pred: Tensor) -> Any:
     """Binary labels and scores as `(batch, ...)` each (a trailing 1 is dropped)."""
     pred_shape, true_shape = static_shape(y_pred), static_shape(y_true)
     if len(pred_shape) >= 2 and pred_shape[-1] == 1:
@@ -347,7 +362,7 @@ def binary_inputs(y_true, y_pred):
     return y_true, y_pred
 
 
-def _binary_decisions(y_pred, threshold, from_logits):
+def _binary_decisions(y_pred: Tensor, threshold: Any, from_logits: Any) -> Any:
     """Predicted 0/1 labels and a mask of countable (non-NaN) entries."""
     if not _is_floating(y_pred):
         return _ids_in_range(y_pred, 2)
@@ -359,15 +374,15 @@ def _binary_decisions(y_pred, threshold, from_logits):
 
 
 def _thresholded(
-    y_true,
-    y_pred,
-    sample_weight,
-    task,
-    num_classes,
-    threshold,
-    from_logits,
-    ignore_class,
-):
+    y_true: Tensor,
+    y_pred: Tensor,
+    sample_weight: Tensor,
+    task: Any,
+    num_classes: Any,
+    threshold: Any,
+    from_logits: Any,
+    ignore_class: Any,
+) -> Any:
     pred_shape = static_shape(y_pred)
     true_shape = static_shape(y_true)
     if task == "binary":
@@ -413,16 +428,16 @@ SCORE_TOLERANCE = 1e-2
 
 
 def probability_inputs(
-    y_true,
-    y_pred,
-    sample_weight=None,
+    y_true: Tensor,
+    y_pred: Tensor,
+    sample_weight: Tensor | None = None,
     *,
     task: str,
     num_classes: int | None = None,
     from_logits: bool = False,
     soft_targets: bool = False,
     count_out_of_range: bool = False,
-):
+) -> Any:
     """Turn labels and scores into flat probabilities, targets and weights.
 
     Args:

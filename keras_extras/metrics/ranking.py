@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from keras import ops
 
+from keras_extras._typing import Tensor
 from keras_extras._validation import check_bool, check_int, check_number, check_one_of
 from keras_extras.metrics.accumulators import CompensatedSum, weighted_bincount
 from keras_extras.metrics.base import (
@@ -68,7 +69,14 @@ def threshold_grid(num_thresholds: int) -> np.ndarray:
     return grid
 
 
-def score_histograms(probs, targets, weights, grid, rows: int = 4, replicate=None):
+def score_histograms(
+    probs: Tensor,
+    targets: Tensor,
+    weights: Tensor,
+    grid: Tensor,
+    rows: int = 4,
+    replicate: Any = None,
+) -> Any:
     """Per (class, bucket) statistics of a batch: a `(rows, K, T)` tensor.
 
     `grid` is the threshold grid as a float32 tensor. Rows: positive weight,
@@ -105,7 +113,14 @@ def score_histograms(probs, targets, weights, grid, rows: int = 4, replicate=Non
     return ops.reshape(counts, (rows, num_columns, num_thresholds))
 
 
-def _replicated_histograms(probs, targets, weights, grid, rows, replicate):
+def _replicated_histograms(
+    probs: Tensor,
+    targets: Tensor,
+    weights: Tensor,
+    grid: Tensor,
+    rows: Any,
+    replicate: Any,
+) -> Any:
     """`score_histograms` for R replicates at once: `(R, rows, K, T)`."""
     num_columns, num_thresholds = probs.shape[-1], grid.shape[0]
     buckets = ops.searchsorted(grid, ops.reshape(probs, (-1,)), side="right")
@@ -191,7 +206,7 @@ def bucket_table() -> np.ndarray:
     return np.asarray(rows, dtype="float32")
 
 
-def lookup_buckets(stats, widths, table):
+def lookup_buckets(stats: Tensor, widths: Tensor, table: Tensor) -> Any:
     """`(K, T, 3)` rows of `table` (`bucket_table()` as a tensor) for each class
     and bucket: the mean positions of the positive and negative weight, from the
     state, rounded to `1 / POSITIONS`."""
@@ -202,12 +217,12 @@ def lookup_buckets(stats, widths, table):
     return ops.take(table, index, axis=0)
 
 
-def _above(histogram):
+def _above(histogram: Tensor) -> Any:
     """Weight in the buckets above each bucket (ascending histograms)."""
     return ops.sum(histogram, axis=-1, keepdims=True) - ops.cumsum(histogram, axis=-1)
 
 
-def auroc_from_stats(stats, widths, table):
+def auroc_from_stats(stats: Tensor, widths: Tensor, table: Tensor) -> Any:
     """AUROC per class from the `(4, K, T)` state.
 
     sum over buckets b of P_b (N_below_b + q_b N_b) / (P N): pairs in different
@@ -220,7 +235,7 @@ def auroc_from_stats(stats, widths, table):
     return safe_divide(pairs, ops.sum(positive, axis=-1) * ops.sum(negative, axis=-1))
 
 
-def average_precision_from_stats(stats, widths, table):
+def average_precision_from_stats(stats: Tensor, widths: Tensor, table: Tensor) -> Any:
     """Average precision per class, sum_j (R_j - R_{j+1}) P_j (scikit-learn's),
     from the `(5, K, T)` state.
 
@@ -258,7 +273,7 @@ def average_precision_from_stats(stats, widths, table):
     return safe_divide(ops.sum(contributions, axis=-1), ops.sum(positive, axis=-1))
 
 
-def _threshold_counts(stats):
+def _threshold_counts(stats: Tensor) -> Any:
     """Per class and grid threshold `t` (samples scoring `>= t` predicted
     positive): `(tp, fp, positives, negatives)`."""
     positive, negative = stats[0], stats[1]
@@ -281,13 +296,15 @@ _RATES = {
 }
 
 
-def _threshold_rates(stats, *names):
+def _threshold_rates(stats: Tensor, *names: Any) -> Any:
     """The named rates (`_RATES`) at every grid threshold, per class."""
     counts = _threshold_counts(stats)
     return [_RATES[name](*counts) for name in names]
 
 
-def average_curve_scores(scores, positive, negative, average):
+def average_curve_scores(
+    scores: Tensor, positive: Tensor, negative: Tensor, average: Any
+) -> Any:
     """Average per-class scores over classes where they are defined (both positive
     and negative weight present); "weighted" by positive weight (support)."""
     support = ops.sum(positive, axis=-1)
@@ -323,8 +340,8 @@ class _CurveMetric(ExtrasMetric):
         num_thresholds: int = 200,
         from_logits: bool = False,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         super().__init__(name=name, dtype=dtype)
         self.task = check_one_of("task", task, TASKS)
         if task == "binary":
@@ -353,7 +370,7 @@ class _CurveMetric(ExtrasMetric):
         )
         self.score_range = ScoreRangeGuard(self)
 
-    def _inputs(self, y_true, y_pred, sample_weight):
+    def _inputs(self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor) -> Any:
         return probability_inputs(
             y_true,
             y_pred,
@@ -364,7 +381,9 @@ class _CurveMetric(ExtrasMetric):
             count_out_of_range=True,
         )
 
-    def update_state(self, y_true, y_pred, sample_weight=None):
+    def update_state(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> None:
         probs, targets, weights, out_of_range = self._inputs(
             y_true, y_pred, sample_weight
         )
@@ -373,13 +392,13 @@ class _CurveMetric(ExtrasMetric):
             score_histograms(probs, targets, weights, self.grid_tensor, self.state_rows)
         )
 
-    def per_class(self, stats):
+    def per_class(self, stats: Tensor) -> Any:
         """The score of each class (one row for binary or micro) from the state."""
         curve = type(self).curve
         assert curve is not None, "a curve metric defines `curve`"
         return curve(stats, self.widths, self.table)
 
-    def _pooled_stats(self, stats=None):
+    def _pooled_stats(self, stats: Tensor | None = None) -> Any:
         """`stats` (the state by default), `(rows, ..., K, T)`, with the classes
         pooled for micro averaging."""
         if stats is None:
@@ -388,7 +407,7 @@ class _CurveMetric(ExtrasMetric):
             stats = ops.sum(stats, axis=-2, keepdims=True)
         return stats
 
-    def _average(self, scores, stats):
+    def _average(self, scores: Tensor, stats: Tensor) -> Any:
         if self.task == "binary" or self.average == "micro":
             return scores[..., 0]
         return average_curve_scores(scores, stats[0], stats[1], self.average)
@@ -399,7 +418,9 @@ class _CurveMetric(ExtrasMetric):
         columns = int(self.histograms.shape[1])
         return (replicates, self.state_rows, columns, self.num_thresholds)
 
-    def replicate_increment(self, y_true, y_pred, sample_weight, replicate):
+    def replicate_increment(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor, replicate: Any
+    ) -> Any:
         probs, targets, weights, out_of_range = self._inputs(
             y_true, y_pred, sample_weight
         )
@@ -408,11 +429,11 @@ class _CurveMetric(ExtrasMetric):
         )
         return histograms, out_of_range
 
-    def replicate_values(self, state):
+    def replicate_values(self, state: Tensor) -> Any:
         stats = self._pooled_stats(ops.moveaxis(state, 0, 1))  # rows first
         return self._average(self.per_class(stats), stats)
 
-    def result(self):
+    def result(self) -> Any:
         stats = self._pooled_stats()
         value = self._average(self.per_class(stats), stats)
         return cast_to(self.score_range.apply(value), self.dtype)
@@ -423,7 +444,7 @@ class _CurveMetric(ExtrasMetric):
         """The threshold grid, ascending (float32)."""
         return self.grid.copy()
 
-    def roc_curve(self):
+    def roc_curve(self) -> Any:
         """`(fpr, tpr, thresholds)` at every threshold of the grid, exact.
 
         A sample counts as positive at threshold `t` when its score is `>= t`, so
@@ -435,7 +456,7 @@ class _CurveMetric(ExtrasMetric):
         fpr, tpr = _threshold_rates(self._pooled_stats(), "fpr", "recall")
         return self._curve_arrays(fpr, tpr)
 
-    def precision_recall_curve(self):
+    def precision_recall_curve(self) -> Any:
         """`(precision, recall, thresholds)` at every threshold of the grid, exact.
 
         Precision is 0 where no sample scores at or above a threshold (Keras'
@@ -446,7 +467,7 @@ class _CurveMetric(ExtrasMetric):
         )
         return self._curve_arrays(precision, recall)
 
-    def _curve_arrays(self, first, second):
+    def _curve_arrays(self, first: Any, second: Any) -> Any:
         first, second = ops.convert_to_numpy(first), ops.convert_to_numpy(second)
         if self.task == "binary" or self.average == "micro":
             first, second = first[0], second[0]
@@ -559,8 +580,8 @@ class _OperatingPoint(_CurveMetric):
         num_thresholds: int = 200,
         from_logits: bool = False,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         setattr(
             self,
             self.target_name,
@@ -576,7 +597,7 @@ class _OperatingPoint(_CurveMetric):
             dtype=dtype,
         )
 
-    def per_class(self, stats):
+    def per_class(self, stats: Tensor) -> Any:
         constraint, value = _threshold_rates(stats, self.constraint, self.value)
         allowed = constraint >= getattr(self, self.target_name)
         return ops.max(ops.where(allowed, value, 0.0), axis=-1)
@@ -631,8 +652,8 @@ class PrecisionAtRecall(_OperatingPoint):
         num_thresholds: int = 200,
         from_logits: bool = False,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         super().__init__(
             recall,
             num_classes=num_classes,
@@ -674,8 +695,8 @@ class RecallAtPrecision(_OperatingPoint):
         num_thresholds: int = 200,
         from_logits: bool = False,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         super().__init__(
             precision,
             num_classes=num_classes,
@@ -716,8 +737,8 @@ class SpecificityAtSensitivity(_OperatingPoint):
         num_thresholds: int = 200,
         from_logits: bool = False,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         super().__init__(
             sensitivity,
             num_classes=num_classes,
@@ -787,8 +808,8 @@ class BestThreshold(_CurveMetric):
         num_thresholds: int = 200,
         from_logits: bool = False,
         name: str | None = None,
-        dtype=None,
-    ):
+        dtype: Any = None,
+    ) -> None:
         self.beta = check_number("beta", beta, 0.0, None, low_inclusive=False)
         if self.beta != 1.0:
             self.default_name = "best_fbeta"
@@ -802,19 +823,19 @@ class BestThreshold(_CurveMetric):
             dtype=dtype,
         )
 
-    def _fbeta(self, stats):
+    def _fbeta(self, stats: Tensor) -> Any:
         tp, fp, positives, _ = _threshold_counts(stats)
         b2 = self.beta**2
         return safe_divide((1 + b2) * tp, (1 + b2) * tp + b2 * (positives - tp) + fp)
 
-    def per_class(self, stats):
+    def per_class(self, stats: Tensor) -> Any:
         return ops.max(self._fbeta(stats), axis=-1)
 
-    def _best_index(self, fbeta):
+    def _best_index(self, fbeta: Tensor) -> Any:
         # The highest threshold among equal bests (ties: the stricter decision).
         return self.num_thresholds - 1 - ops.argmax(ops.flip(fbeta, axis=-1), axis=-1)
 
-    def result(self):
+    def result(self) -> Any:
         stats = self._pooled_stats()
         fbeta = self._fbeta(stats)  # once: the best value and where it is
         best = ops.max(fbeta, axis=-1)

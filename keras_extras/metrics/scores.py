@@ -31,6 +31,7 @@ from typing import Any
 
 from keras import ops
 
+from keras_extras._typing import Tensor
 from keras_extras.metrics.base import safe_divide
 from keras_extras.metrics.inputs import TASKS
 
@@ -58,14 +59,16 @@ class ClassStatistics:
         matrix: the `(C, C)` confusion matrix, when the state keeps it.
     """
 
-    def __init__(self, rows: Mapping[str, Any], task: str, matrix=None):
+    def __init__(
+        self, rows: Mapping[str, Any], task: str, matrix: Tensor | None = None
+    ) -> None:
         self.rows = dict(rows)
         self.task = task
         self.matrix = matrix
         self.cache: dict[str, Any] = {}
 
     @classmethod
-    def from_matrix(cls, matrix, task: str = "multiclass") -> ClassStatistics:
+    def from_matrix(cls, matrix: Tensor, task: str = "multiclass") -> ClassStatistics:
         """Statistics of a `(C, C)` matrix (rows true, columns predicted), or of
         multilabel `(C, 2, 2)` matrices `[[tn, fp], [fn, tp]]`."""
         if task == "multilabel":
@@ -83,7 +86,7 @@ class ClassStatistics:
             }
         return cls(rows, task, matrix=matrix)
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         if name not in STATISTICS:
             raise AttributeError(name)
         if name not in self.rows:
@@ -96,7 +99,7 @@ class ClassStatistics:
             self.rows["total"] = ops.sum(marginal, axis=-1)
         return self.rows[name]
 
-    def row(self, index: int):
+    def row(self, index: int) -> Any:
         """Statistic number `index` of `STATISTICS`."""
         return getattr(self, STATISTICS[index])
 
@@ -135,7 +138,7 @@ class Score:
         """Whether the score is per class and takes `average`."""
         return self.terms is not None
 
-    def rows(self, average, options: Mapping[str, Any]) -> set[str]:
+    def rows(self, average: Any, options: Mapping[str, Any]) -> set[str]:
         """The statistics a binary or multiclass state must keep for it."""
         if self.terms is None:
             rows = set(self.statistics)
@@ -183,7 +186,7 @@ def get_score(name: str) -> Score:
     return SCORES[name]
 
 
-def check_scores(names: Iterable[str], task: str, argument: str = "metrics"):
+def check_scores(names: Iterable[str], task: str, argument: str = "metrics") -> Any:
     """Validate score names for a task; return them as a tuple."""
     names = tuple(names)
     for name in names:
@@ -202,7 +205,7 @@ def check_scores(names: Iterable[str], task: str, argument: str = "metrics"):
     return names
 
 
-def state_rows(names, task: str, average, options: Mapping[str, Any]):
+def state_rows(names: Any, task: str, average: Any, options: Mapping[str, Any]) -> Any:
     """What a state must keep for `names`: "matrix", or per-class rows in order.
 
     Multilabel keeps one 2x2 matrix per label (O(C), and its per-label totals).
@@ -220,7 +223,7 @@ def state_rows(names, task: str, average, options: Mapping[str, Any]):
 # ---------------------------------------------------------------- arithmetic
 
 
-def _combine(coefficients, statistics: ClassStatistics):
+def _combine(coefficients: Any, statistics: ClassStatistics) -> Any:
     """Each row of `coefficients` dotted with the statistics, term by term: zero
     and unit coefficients cost no op, and float32 stays exact (a GPU matrix product
     may round its inputs to TF32)."""
@@ -242,7 +245,13 @@ def _combine(coefficients, statistics: ClassStatistics):
     return rows[0] if len(rows) == 1 else ops.stack(rows)
 
 
-def average_ratio(numerator, denominator, support, average, zero_division):
+def average_ratio(
+    numerator: Tensor,
+    denominator: Tensor,
+    support: Tensor,
+    average: Any,
+    zero_division: Any,
+) -> Any:
     """Reduce per-class ratios `numerator / denominator` (last axis) as
     scikit-learn does."""
     if average == "micro":
@@ -280,7 +289,7 @@ def _pooled_binary(statistics: ClassStatistics) -> ClassStatistics:
     return ClassStatistics(rows, "binary")
 
 
-def agreement_terms(statistics: ClassStatistics):
+def agreement_terms(statistics: ClassStatistics) -> Any:
     """What accuracy, MCC and Cohen's kappa share: observed agreement, chance
     agreement and the marginal variances, on proportions so float32 never
     overflows. Cached on `statistics`.
@@ -307,7 +316,9 @@ def agreement_terms(statistics: ClassStatistics):
     return statistics.cache["agreement"]
 
 
-def _accuracy(statistics, zero_division=0.0, options=None):
+def _accuracy(
+    statistics: Tensor, zero_division: float = 0.0, options: Any = None
+) -> Any:
     """Correct / total (multilabel: (tp + tn) / total over every label, which is
     also the accuracy of the pooled 2x2 matrix). Cached on `statistics`."""
     if "accuracy" not in statistics.cache:
@@ -323,7 +334,7 @@ def _accuracy(statistics, zero_division=0.0, options=None):
     return statistics.cache["accuracy"]
 
 
-def _balanced_accuracy(statistics, zero_division, options):
+def _balanced_accuracy(statistics: Tensor, zero_division: Any, options: Any) -> Any:
     """Mean recall over the classes present in `y_true` (scikit-learn's): those
     whose support is not 0 (negative weights can make it negative)."""
     actual = statistics.actual
@@ -335,13 +346,13 @@ def _balanced_accuracy(statistics, zero_division, options):
     )
 
 
-def _mcc(statistics, zero_division, options):
+def _mcc(statistics: Tensor, zero_division: Any, options: Any) -> Any:
     """Multiclass MCC (Gorodkin's R_K), 0 where undefined (scikit-learn's)."""
     accuracy, chance, variance_true, variance_pred = agreement_terms(statistics)
     return safe_divide(accuracy - chance, ops.sqrt(variance_true * variance_pred))
 
 
-def kappa_penalty(num_classes: int, weights: str):
+def kappa_penalty(num_classes: int, weights: str) -> Any:
     """Disagreement weights |i - j| ("linear") or (i - j)^2 ("quadratic"), made
     on the device by three ops (no C x C constant copied from the host per step)."""
     index = ops.arange(num_classes, dtype="float32")
@@ -349,7 +360,7 @@ def kappa_penalty(num_classes: int, weights: str):
     return ops.abs(distance) if weights == "linear" else distance * distance
 
 
-def _kappa(statistics, zero_division, options):
+def _kappa(statistics: Tensor, zero_division: Any, options: Any) -> Any:
     weights = options.get("kappa_weights")
     if weights is None:
         accuracy, chance, _, _ = agreement_terms(statistics)
@@ -364,7 +375,7 @@ def _kappa(statistics, zero_division, options):
     return 1.0 - disagreement
 
 
-def _fbeta_terms(options):
+def _fbeta_terms(options: Any) -> Any:
     beta2 = float(options.get("beta", 1.0)) ** 2
     # (1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp) = ... / (predicted + b^2 actual)
     return (1 + beta2, 0, 0, 0), (0, 1, beta2, 0)
@@ -400,9 +411,9 @@ for _score in (
 
 
 def compute_scores(
-    names,
+    names: Any,
     statistics: ClassStatistics,
-    average="macro",
+    average: str | None = "macro",
     zero_division: float = 0.0,
     options: Mapping[str, Any] | None = None,
 ) -> dict:
