@@ -1,6 +1,7 @@
 """The Iris job end to end, with few epochs, on the backend under test."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -60,3 +61,27 @@ def test_iris_job_runs_and_reloads(tmp_path, backend):
         "f1_score_high",
     ):
         assert name in summary["test"]
+
+
+def test_framework_start_up_noise_is_kept_out_and_errors_are_not(capfd):
+    from keras_extras.examples.iris import framework_start_up_filtered
+
+    noise = [
+        "WARNING: All log messages before absl::InitializeLog() is called are "
+        "written to STDERR",
+        "I0000 00:00:1796037131.136398   28037 port.cc:153] oneDNN custom "
+        "operations are on.",
+        "E0000 00:00:1721 cuda_executor.cc:1015] failed call to cuInit: "
+        "UNKNOWN ERROR (303)",
+        "W0000 00:00:17 gpu_device.cc:2344] Cannot dlopen some GPU libraries. "
+        "Skipping registering GPU devices... GPU will not be used.",
+    ]
+    kept = [
+        "E0000 00:00:17 op_kernel.cc:1839] OP_REQUIRES failed: out of memory",
+        "UserWarning: something the user must see",
+    ]
+    with framework_start_up_filtered():
+        for line in noise + kept:
+            os.write(2, (line + "\n").encode())
+    err = capfd.readouterr().err
+    assert err.splitlines() == kept

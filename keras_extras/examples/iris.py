@@ -29,11 +29,15 @@ What it does, and what the tutorial it comes from got wrong:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
+import re
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -170,8 +174,43 @@ def format_table(results: dict[str, float], title: str) -> str:
     return "\n".join(lines)
 
 
+# Framework start-up notices printed to stderr while Keras and its framework start
+# on a CPU machine: informational lines, absl's note that it is not initialised
+# yet, and the GPU libraries that a CPU machine lacks. Nothing else is dropped.
+START_UP_NOISE = re.compile(
+    r"(WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|I\d{4} "  # absl INFO lines, such as TensorFlow's oneDNN notice
+    r"|[EW]\d{4} .*(cuInit|cuda|CUDA|cuDNN|cuFFT|cuBLAS|TensorRT|GPU will not be used))"
+)
+
+
+@contextlib.contextmanager
+def framework_start_up_filtered() -> Iterator[None]:
+    """Run the block with stderr (file descriptor 2) captured, then print every
+    captured line except framework start-up noise (`START_UP_NOISE`), so real
+    errors and warnings still reach the user."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            text = captured.read().decode(errors="replace")
+            for line in text.splitlines(keepends=True):
+                if not START_UP_NOISE.match(line):
+                    sys.stderr.write(line)
+
+
 def run(args: argparse.Namespace) -> dict:
-    import keras
+    with framework_start_up_filtered():
+        import keras
+
+        keras.ops.convert_to_numpy(keras.ops.ones(()))  # the framework's devices
 
     backend = keras.backend.backend()
     output = args.output or Path("runs") / f"iris-{backend}"
