@@ -16,10 +16,12 @@ BACKENDS = ("jax", "torch", "tensorflow")
 
 
 def load(directory: Path) -> list[dict]:
+    """The overhead reports (`<backend>-<workload>.json`) in `directory`; the
+    other benchmarks' files there (classes, segmentation) are not read."""
     reports = []
     for path in sorted(directory.glob("*.json")):
         report = json.loads(path.read_text())
-        if not report.get("quick"):
+        if "workload" in report and not report.get("quick"):
             reports.append(report)
     return reports
 

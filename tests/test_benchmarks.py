@@ -52,6 +52,8 @@ def test_report_table(tmp_path):
         "targets": overhead.check_targets(results, "jax"),
     }
     (tmp_path / "jax-tiny.json").write_text(json.dumps(data))
+    # Other benchmarks write next to it (nox -s bench): the report skips them.
+    (tmp_path / "segmentation-jax.json").write_text(json.dumps({"machine": machine}))
     reports = report.load(tmp_path)
     text = report.table(reports)
     assert "| extras_f1 | 1.300 (×1.30) | 72 | 10.0 |" in text
