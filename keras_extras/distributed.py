@@ -49,7 +49,7 @@ def _from_tf_config() -> tuple[int, int] | None:
     return None  # evaluator, parameter server: not a training process
 
 
-def _process() -> tuple[int, int]:
+def _launched() -> tuple[int, int]:
     distribution = keras.distribution.distribution()
     if distribution is not None and hasattr(distribution, "num_processes"):
         return _keras_compat.distribution_process(distribution)
@@ -67,6 +67,13 @@ def _process() -> tuple[int, int]:
     return 0, 1
 
 
+def _process() -> tuple[int, int]:
+    index, count = _launched()
+    if count <= 1:  # a stray RANK or process id without a count: one process
+        return 0, 1
+    return index, count
+
+
 def process_index() -> int:
     """This process's index among the training processes, 0 for the main one.
 
@@ -74,7 +81,9 @@ def process_index() -> int:
     (`keras.distribution.set_distribution`, JAX); the environment variable
     `KERAS_DISTRIBUTION_PROCESS_ID` that `keras.distribution.initialize` reads;
     TensorFlow's `TF_CONFIG` (a "chief" task is 0, else worker 0); `RANK`, set by
-    `torchrun`. 0 when none is set (one process).
+    `torchrun`. 0 when none is set, or when the count that goes with it
+    (`KERAS_DISTRIBUTION_NUM_PROCESSES`, `WORLD_SIZE`) is missing or 1: one
+    process, so a stray `RANK` does not stop it writing its files.
 
     Example:
         >>> process_index()

@@ -148,6 +148,7 @@ def test_merge_state_rejects_what_it_cannot_merge():
     [
         ({}, (0, 1)),
         ({"RANK": "3", "WORLD_SIZE": "4"}, (3, 4)),
+        ({"RANK": "1"}, (0, 1)),  # no count: one process, which writes its files
         (
             {
                 "KERAS_DISTRIBUTION_PROCESS_ID": "1",
@@ -191,7 +192,13 @@ def test_merge_state_rejects_what_it_cannot_merge():
     ],
 )
 def test_process_index_reads_what_the_launcher_set(monkeypatch, env, expected):
-    for name in ("RANK", "WORLD_SIZE", "TF_CONFIG", "KERAS_DISTRIBUTION_PROCESS_ID"):
+    for name in (
+        "RANK",
+        "WORLD_SIZE",
+        "TF_CONFIG",
+        "KERAS_DISTRIBUTION_PROCESS_ID",
+        "KERAS_DISTRIBUTION_NUM_PROCESSES",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
