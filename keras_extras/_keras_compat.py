@@ -13,6 +13,10 @@ private names here and nowhere else:
   `output_name` names the model output): Keras prefixes a single metric's log
   key with it (`a_accuracy`) but flattens a dict result into the logs without
   it, so the dict metrics of two outputs would overwrite each other's keys.
+- `keras.callbacks.EarlyStopping` internals that keras-extras' `EarlyStopping`
+  builds on: `monitor_op` (None until Keras picks the direction at the first
+  epoch end), `min_delta` (kept sign-flipped for "max"), and `best_weights` /
+  `best_epoch` (what `restore_best_weights` restores).
 - `Distribution._process_id`: this process's index in a multi-process Keras
   distribution (JAX); Keras makes `num_processes` public but not the index.
 
@@ -86,3 +90,29 @@ def distribution_process(distribution: Any) -> tuple[int, int]:
         return int(distribution._process_id), int(distribution.num_processes)
     except AttributeError:
         raise _changed("Distribution._process_id") from None
+
+
+def monitor_direction_settled(callback: Any) -> bool:
+    """Whether Keras' monitor callback has picked its direction (`monitor_op`)."""
+    try:
+        return callback.monitor_op is not None
+    except AttributeError:
+        raise _changed("MonitorCallback.monitor_op") from None
+
+
+def min_delta_as_given(callback: Any) -> float:
+    """`min_delta` as the user gave it (Keras keeps it sign-flipped for "max")."""
+    try:
+        return abs(callback.min_delta)
+    except AttributeError:
+        raise _changed("EarlyStopping.min_delta") from None
+
+
+def keep_best_weights(callback: Any, epoch: int) -> None:
+    """When a guard stops training before Keras recorded any best weights, keep
+    the current ones as the best, so `restore_best_weights` has some."""
+    if not hasattr(callback, "best_weights"):
+        raise _changed("EarlyStopping.best_weights")
+    if callback.restore_best_weights and callback.best_weights is None:
+        callback.best_weights = callback.model.get_weights()
+        callback.best_epoch = epoch

@@ -98,3 +98,28 @@ def test_a_keras_distribution_tells_its_process_index():
     )
     with pytest.raises(RuntimeError, match="Distribution._process_id"):
         _keras_compat.distribution_process(object())
+
+
+def test_keras_early_stopping_internals_mean_what_early_stopping_needs():
+    callback = keras.callbacks.EarlyStopping(
+        monitor="loss", mode="max", min_delta=0.25, restore_best_weights=True
+    )
+    assert not _keras_compat.monitor_direction_settled(callback), (
+        f"{VERSION}: EarlyStopping.monitor_op is set before the first epoch end"
+    )
+    model = _model(F1Score(num_classes=3, name="score"))
+    callback.set_model(model)
+    _keras_compat.keep_best_weights(callback, epoch=2)
+    assert callback.best_epoch == 2
+    kept = callback.best_weights
+    assert [w.shape for w in kept] == [w.shape for w in model.get_weights()], (
+        f"{VERSION}: EarlyStopping.best_weights changed"
+    )
+    callback._set_monitor_op()  # what Keras runs at the first epoch end
+    assert _keras_compat.monitor_direction_settled(callback)
+    for mode in ("min", "max"):  # Keras may keep min_delta sign-flipped
+        other = keras.callbacks.EarlyStopping(monitor="loss", mode=mode, min_delta=0.25)
+        other._set_monitor_op()
+        assert _keras_compat.min_delta_as_given(other) == 0.25, VERSION
+    with pytest.raises(RuntimeError, match="EarlyStopping.best_weights"):
+        _keras_compat.keep_best_weights(object(), epoch=0)

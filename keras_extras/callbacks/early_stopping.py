@@ -6,6 +6,11 @@ from typing import Any
 
 import keras
 
+from keras_extras._keras_compat import (
+    keep_best_weights,
+    min_delta_as_given,
+    monitor_direction_settled,
+)
 from keras_extras._validation import check_bool, check_number, check_one_of
 from keras_extras.callbacks._monitor import MODES, as_float, is_finite, resolve_mode
 from keras_extras.callbacks.base import ConfigMixin
@@ -93,7 +98,6 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
             restore_best_weights=restore_best_weights,
             start_from_epoch=start_from_epoch,
         )
-        self.best_weights: list[Any] | None = None  # as Keras sets it
         for name, value in (
             ("divergence_threshold", divergence_threshold),
             ("stopping_threshold", stopping_threshold),
@@ -131,7 +135,7 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
         return None
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        if self.monitor_op is None:
+        if not monitor_direction_settled(self):
             # Keras picks the direction at the first epoch end, from `self.mode`:
             # settle "auto" first, also for keys of dict-valued metrics.
             self.mode = resolve_mode(self.model, self.monitor, self.requested_mode)
@@ -145,9 +149,7 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
             if self.model.stop_training and not was_stopping:
                 self.stop_reason = "patience"
             return
-        if self.restore_best_weights and self.best_weights is None:
-            self.best_weights = self.model.get_weights()
-            self.best_epoch = epoch
+        keep_best_weights(self, epoch)
         self.stopped_epoch = epoch
         self.stop_reason = reason
         self.model.stop_training = True
@@ -159,6 +161,6 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
         # holds the arguments as given.
         return {
             **super().get_config(),
-            "min_delta": abs(self.min_delta),
+            "min_delta": min_delta_as_given(self),
             "mode": self.requested_mode,
         }

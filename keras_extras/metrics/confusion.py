@@ -268,9 +268,6 @@ class ConfusionStateMetric(ExtrasMetric):
             top_k=self.top_k,
         )
 
-    def _check_built(self) -> None:
-        self._built()
-
     def _built(self) -> tuple[CompensatedSum, int]:
         """The state and the class count, once known."""
         if self.counts is None or self.num_classes is None:
@@ -281,11 +278,10 @@ class ConfusionStateMetric(ExtrasMetric):
 
     def statistics(self) -> ClassStatistics:
         """The accumulated per-class statistics (float32 tensors)."""
-        self._check_built()
+        state, _ = self._built()
         if self.layout == "matrix":
             return ClassStatistics.from_matrix(self.confusion_matrix(), self.task)
-        assert self.counts is not None  # _check_built
-        rows = ops.unstack(self.counts.value(), axis=0)
+        rows = ops.unstack(state.value(), axis=0)
         return ClassStatistics(dict(zip(self.layout, rows, strict=True)), self.task)
 
     def confusion_matrix(self) -> Any:
