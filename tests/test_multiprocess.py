@@ -22,6 +22,15 @@ WORLD = 2
 
 pytestmark = pytest.mark.slow
 
+# What launchers set; keras_extras.distributed reads them.
+LAUNCHER_VARIABLES = (
+    "RANK",
+    "WORLD_SIZE",
+    "TF_CONFIG",
+    "KERAS_DISTRIBUTION_PROCESS_ID",
+    "KERAS_DISTRIBUTION_NUM_PROCESSES",
+)
+
 
 def _free_port(span: int) -> int:
     """A port with `span` free ports from it (TensorFlow takes one per worker)."""
@@ -41,44 +50,53 @@ def _free_port(span: int) -> int:
     raise RuntimeError("no free ports")
 
 
-def _run(tmp_path: Path) -> list[dict]:
-    port = _free_port(WORLD)
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
-        "TF_CPP_MIN_LOG_LEVEL": "2",
-    }
-    for name in ("RANK", "WORLD_SIZE", "TF_CONFIG", "KERAS_DISTRIBUTION_PROCESS_ID"):
-        env.pop(name, None)
+def _launch(commands: list[list[str]], envs: list[dict], cwd: Path) -> list[str]:
+    """Start one process per command (all at once: they wait for each other),
+    then the stdout of each; a failing process fails the test with its stderr."""
     processes = [
         subprocess.Popen(
-            [
-                sys.executable,
-                str(HERE / "multiprocess_check.py"),
-                BACKEND,
-                str(rank),
-                str(WORLD),
-                str(port),
-                str(tmp_path),
-            ],
+            command,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env=env,
+            cwd=cwd,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", **env},
         )
-        for rank in range(WORLD)
+        for command, env in zip(commands, envs, strict=True)
     ]
-    results = []
+    outputs = []
     try:
         for rank, process in enumerate(processes):
             out, err = process.communicate(timeout=300)
             assert process.returncode == 0, f"rank {rank}:\n{err[-4000:]}"
-            results.append(json.loads(out.strip().splitlines()[-1]))
+            outputs.append(out)
     finally:
         for process in processes:
             if process.poll() is None:
                 process.kill()
-    return results
+    return outputs
+
+
+def _run(tmp_path: Path) -> list[dict]:
+    port = _free_port(WORLD)
+    env = {
+        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
+    }
+    env.update({name: "" for name in LAUNCHER_VARIABLES})  # none set from outside
+    commands = [
+        [
+            sys.executable,
+            str(HERE / "multiprocess_check.py"),
+            BACKEND,
+            str(rank),
+            str(WORLD),
+            str(port),
+            str(tmp_path),
+        ]
+        for rank in range(WORLD)
+    ]
+    outputs = _launch(commands, [env] * WORLD, tmp_path)
+    return [json.loads(out.strip().splitlines()[-1]) for out in outputs]
 
 
 def _assert_close(got: dict, expected: dict, what: str) -> None:
@@ -152,32 +170,15 @@ def test_the_documented_recipe_runs_in_two_processes(tmp_path):
     script = tmp_path / "recipe.py"
     script.write_text(_recipe())
     port = _free_port(WORLD)
-    processes = [
-        subprocess.Popen(
-            [sys.executable, str(script)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=tmp_path,
-            env={
-                **os.environ,
-                "TF_CPP_MIN_LOG_LEVEL": "2",
-                **_launcher_env(rank, port),
-            },
-        )
-        for rank in range(WORLD)
+    outputs = _launch(
+        [[sys.executable, str(script)]] * WORLD,
+        [_launcher_env(rank, port) for rank in range(WORLD)],
+        tmp_path,
+    )
+    # The program's own lines: gloo (JAX's CPU collectives) says hello.
+    outputs = [
+        [x for x in out.splitlines() if not x.startswith("[Gloo]")] for out in outputs
     ]
-    outputs = []
-    try:
-        for rank, process in enumerate(processes):
-            out, err = process.communicate(timeout=300)
-            assert process.returncode == 0, f"rank {rank}:\n{err[-4000:]}"
-            # The program's own lines: gloo (JAX's CPU collectives) says hello.
-            outputs.append([x for x in out.splitlines() if not x.startswith("[Gloo]")])
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
     assert "f1" in "\n".join(outputs[0]) and outputs[1] == [], outputs
     if BACKEND == "jax":
         assert (tmp_path / "history.png").exists()
