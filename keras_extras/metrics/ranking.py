@@ -89,10 +89,7 @@ def score_histograms(
     if replicate is not None:
         return _replicated_histograms(probs, targets, weights, grid, rows, replicate)
     num_columns, num_thresholds = probs.shape[-1], grid.shape[0]
-    flat = ops.reshape(probs, (-1,))
-    buckets = ops.searchsorted(grid, flat, side="right")
-    buckets = ops.clip(ops.cast(buckets, "int32") - 1, 0, num_thresholds - 1)
-    offsets = flat - ops.take(grid, buckets)
+    buckets, offsets = _buckets(probs, grid)
     columns = ops.tile(
         ops.arange(num_columns, dtype="int32") * num_thresholds,
         [ops.shape(probs)[0]],
@@ -113,6 +110,15 @@ def score_histograms(
     return ops.reshape(counts, (rows, num_columns, num_thresholds))
 
 
+def _buckets(probs: Tensor, grid: Tensor) -> tuple[Tensor, Tensor]:
+    """Each score's bucket on the grid (flat, int32) and its offset above the
+    bucket's threshold."""
+    flat = ops.reshape(probs, (-1,))
+    buckets = ops.searchsorted(grid, flat, side="right")
+    buckets = ops.clip(ops.cast(buckets, "int32") - 1, 0, grid.shape[0] - 1)
+    return buckets, flat - ops.take(grid, buckets)
+
+
 def _replicated_histograms(
     probs: Tensor,
     targets: Tensor,
@@ -123,9 +129,7 @@ def _replicated_histograms(
 ) -> Any:
     """`score_histograms` for R replicates at once: `(R, rows, K, T)`."""
     num_columns, num_thresholds = probs.shape[-1], grid.shape[0]
-    buckets = ops.searchsorted(grid, ops.reshape(probs, (-1,)), side="right")
-    buckets = ops.clip(ops.cast(buckets, "int32") - 1, 0, num_thresholds - 1)
-    offsets = ops.reshape(probs, (-1,)) - ops.take(grid, buckets)
+    buckets, offsets = _buckets(probs, grid)
     samples = ops.shape(probs)[0]
     size = num_columns * num_thresholds
     columns = ops.arange(num_columns, dtype="int32") * num_thresholds
