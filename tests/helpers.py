@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import keras
 import numpy as np
 from keras import ops
@@ -25,11 +27,62 @@ def to_numpy(value):
 
 
 def run_eager(metric, batches):
-    """Update `metric` with each `(y_true, y_pred, sample_weight)` and return result."""
+    """Update `metric` eagerly with each `(y_true, y_pred, sample_weight)` and
+    return `result()`: for tests of what eager execution itself does."""
     metric.reset_state()
     for y_true, y_pred, weight in batches:
         metric.update_state(y_true, y_pred, sample_weight=weight)
     return to_numpy(metric.result())
+
+
+# On JAX, one compiled update and one compiled result per metric config and state
+# shapes, shared by every metric built from that config; the jitted functions are
+# keyed further by input shapes and dtypes as usual.
+_JAX_PROGRAMS: dict = {}
+
+
+def run_metric(metric, batches):
+    """`run_eager`'s result, through the path that is cheap on each backend.
+
+    Eager on torch and TensorFlow. On JAX, `stateless_update_state` and
+    `stateless_result` under `jax.jit`: eager JAX compiles every op again for each
+    new input shape (AUROC over the 9 shapes of BATCH_SIZES x CLASS_COUNTS: 11.7 s
+    eager, 2.5 s jitted). `test_eager_equals_compiled.py` checks every metric's
+    eager JAX path against this one.
+    """
+    if keras.backend.backend() != "jax":
+        return run_eager(metric, batches)
+    import jax
+
+    metric.reset_state()
+    batches = list(batches)
+    if batches and not metric.variables:
+        # State sized from the first batch (num_classes not given): built eagerly.
+        y_true, y_pred, weight = batches.pop(0)
+        metric.update_state(y_true, y_pred, sample_weight=weight)
+    key = (
+        type(metric),
+        json.dumps(metric.get_config(), sort_keys=True, default=repr),
+        tuple((tuple(v.shape), str(v.dtype)) for v in metric.variables),
+    )
+    if key not in _JAX_PROGRAMS:
+        _JAX_PROGRAMS[key] = (
+            jax.jit(
+                lambda state, y_true, y_pred, weight, m=metric: (
+                    m.stateless_update_state(
+                        state, y_true, y_pred, sample_weight=weight
+                    )
+                )
+            ),
+            jax.jit(metric.stateless_result),
+        )
+    update, result = _JAX_PROGRAMS[key]
+    state = [v.value for v in metric.variables]
+    for y_true, y_pred, weight in batches:
+        state = update(state, y_true, y_pred, weight)
+    for variable, value in zip(metric.variables, state, strict=True):
+        variable.assign(value)
+    return to_numpy(result(state))
 
 
 @keras.saving.register_keras_serializable(package="keras_extras_tests")
@@ -148,7 +201,7 @@ def evaluate_compiled(make_metric, y_true, y_pred, weight=None, batch_size=4):
 
 
 def both_ways(make_metric, y_true, y_pred, weight=None):
-    """Eager over two batches, and compiled evaluate: both results."""
+    """Eager over two batches, and compiled `evaluate`: both results."""
     half = len(y_pred) // 2
     batches = [
         (y_true[:half], y_pred[:half], None if weight is None else weight[:half]),

@@ -11,6 +11,7 @@ from helpers import (
     assert_save_load,
     logs_from_fit_and_evaluate,
     run_eager,
+    run_metric,
 )
 from hypothesis import given
 from hypothesis import strategies as st
@@ -95,7 +96,7 @@ def _pooled(batches):
 def test_calibration_error_matches_definition(norm, data):
     _, _, batches = data
     metric = ExpectedCalibrationError(num_bins=7, norm=norm)
-    got = run_eager(metric, [b[:3] for b in batches])
+    got = run_metric(metric, [b[:3] for b in batches])
     labels, probs, weights = _pooled(batches)
     confidence, hit = confidence_and_hit(
         labels, np.concatenate([b[1] for b in batches])
@@ -122,7 +123,7 @@ def test_brier_accepts_one_hot_labels_and_logits():
     one_hot = np.eye(3, dtype="float32")[[0, 2]]
     probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
     expected = ((probs - one_hot) ** 2).sum(-1).mean()
-    got = run_eager(BrierScore(from_logits=True), [(one_hot, logits, None)])
+    got = run_metric(BrierScore(from_logits=True), [(one_hot, logits, None)])
     np.testing.assert_allclose(got, expected, atol=1e-6)
 
 
@@ -172,7 +173,7 @@ def test_ranking_exact_on_grid(kind, average, data):
     batches = [(b[0], b[1].astype("float32"), b[2], b[3]) for b in batches]
     labels, probs, weights = _pooled(batches)
     metric = _curve_metric(kind, binary, num_classes, average, 201)
-    got = run_eager(metric, [b[:3] for b in batches])
+    got = run_metric(metric, [b[:3] for b in batches])
     if not _defined(labels, binary, num_classes):
         assert np.isfinite(got)
         return
@@ -191,7 +192,7 @@ def test_ranking_close_on_continuous_scores(kind, seed, num_classes):
     probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
     weights = rng.uniform(0.2, 2.0, 400)
     metric = _curve_metric(kind, False, num_classes, "macro", 200)
-    got = run_eager(
+    got = run_metric(
         metric, [(labels, probs.astype("float32"), weights.astype("float32"))]
     )
     expected = _sklearn_curve(kind, labels, probs, weights, False, num_classes, "macro")
@@ -204,7 +205,7 @@ def test_multilabel_and_per_class_auroc():
     rng = np.random.default_rng(9)
     y_true = rng.integers(0, 2, (60, 3))
     scores = np.round(rng.random((60, 3)) * 20) / 20
-    got = run_eager(
+    got = run_metric(
         AUROC(num_classes=3, task="multilabel", average=None),
         [(y_true, scores.astype("float32"), None)],
     )

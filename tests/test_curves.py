@@ -7,7 +7,7 @@ under test."""
 import keras
 import numpy as np
 import pytest
-from helpers import assert_both, assert_save_load, run_eager
+from helpers import assert_both, assert_save_load, run_eager, run_metric
 
 import keras_extras.metrics as kem
 from keras_extras.metrics.ranking import threshold_grid
@@ -53,7 +53,7 @@ def problem(seed=0, samples=40, classes=3):
 def test_roc_and_pr_curves_are_exact_at_the_grid():
     labels, probs, weights = problem()
     metric = kem.AUROC(num_classes=3)
-    run_eager(
+    run_metric(
         metric,
         [
             (labels[:20], probs[:20], weights[:20]),
@@ -71,7 +71,7 @@ def test_roc_and_pr_curves_are_exact_at_the_grid():
         np.testing.assert_allclose(recall[k], reference["recall"], atol=1e-6)
     binary = kem.AveragePrecision(task="binary")
     scores = probs[:, 1]
-    run_eager(binary, [((labels == 1).astype("int32"), scores, None)])
+    run_metric(binary, [((labels == 1).astype("int32"), scores, None)])
     fpr, tpr, _ = binary.roc_curve()
     reference = rates((labels == 1).astype(np.float64), scores, np.ones(len(labels)))
     np.testing.assert_allclose(tpr, reference["recall"], atol=1e-6)
@@ -147,7 +147,7 @@ def test_best_threshold_finds_the_best_f_beta():
 def test_best_threshold_binary_keys_and_monitor_direction():
     labels = np.array([0, 0, 1, 1])
     scores = np.array([0.1, 0.4, 0.3, 0.8], "float32")
-    got = run_eager(kem.BestThreshold(task="binary"), [(labels, scores, None)])
+    got = run_metric(kem.BestThreshold(task="binary"), [(labels, scores, None)])
     assert set(got) == {"best_f1", "best_f1_threshold"}
     np.testing.assert_allclose(got["best_f1_threshold"], 0.3, atol=1e-7)
 

@@ -8,6 +8,7 @@ from helpers import (
     compiled_metrics,
     pass_through_model,
     run_eager,
+    run_metric,
     to_numpy,
 )
 from hypothesis import given
@@ -218,7 +219,7 @@ def test_bad_inputs_raise_clearly_or_give_documented_results(name, case):
         with pytest.raises((ValueError, TypeError), match=r"Received|shape"):
             metric.update_state(y_true, y_pred, sample_weight=weight)
         return
-    result = run_eager(metric, [(y_true, y_pred, weight)])
+    result = run_metric(metric, [(y_true, y_pred, weight)])
     values = np.concatenate(
         [
             np.ravel(v)

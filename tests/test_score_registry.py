@@ -6,7 +6,7 @@ import re
 import keras
 import numpy as np
 import pytest
-from helpers import compile_function, run_eager, to_numpy
+from helpers import compile_function, run_metric, to_numpy
 from metric_suite import SCORES as SCORES8
 from sklearn import metrics as skm
 
@@ -171,12 +171,12 @@ def test_an_authors_score_is_one_registry_entry(npv_registered):
     y_true, y_pred = rng.integers(0, 4, 90), rng.integers(0, 4, 90)
     metric = NegativePredictiveValue(num_classes=4)
     assert metric.layout == ("tp", "predicted", "actual")
-    got = run_eager(
+    got = run_metric(
         metric, [(y_true[:40], y_pred[:40], None), (y_true[40:], y_pred[40:], None)]
     )
     np.testing.assert_allclose(got, _npv_reference(y_true, y_pred, 4), atol=1e-6)
     both = kem.ClassificationMetrics(num_classes=4, metrics=("npv_test", "f1"))
-    got = run_eager(both, [(y_true, y_pred, None)])
+    got = run_metric(both, [(y_true, y_pred, None)])
     np.testing.assert_allclose(got["npv_test"], _npv_reference(y_true, y_pred, 4))
     clone = NegativePredictiveValue.from_config(metric.get_config())
     assert clone.get_config() == metric.get_config()
