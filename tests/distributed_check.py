@@ -147,7 +147,8 @@ def configure(mode: str) -> None:
     """Device layout, fixed before the framework starts."""
     os.environ["KERAS_BACKEND"] = mode
     if mode == "jax":
-        os.environ["XLA_FLAGS"] = "--xla_force_host_platform_device_count=4"
+        flags = os.environ.get("XLA_FLAGS", "")  # keep the test session's flags
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_force_host_platform_device_count=4"
     else:
         import tensorflow as tf
 
