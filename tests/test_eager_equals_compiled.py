@@ -95,3 +95,14 @@ def test_eager_equals_compiled(metric, segmentation):
             assert (got <= point) if key.endswith("_low") else (got >= point)
             continue
         np.testing.assert_allclose(got, want, atol=1e-6, err_msg=str(key))
+
+
+def test_every_public_metric_is_checked_here():
+    checked = {type(metric).__name__ for metric, _ in CASES}
+    public = {
+        name
+        for name in kem.__all__
+        if isinstance(getattr(kem, name), type)
+        and issubclass(getattr(kem, name), keras.metrics.Metric)
+    }
+    assert public <= checked, f"add to CASES: {sorted(public - checked)}"
