@@ -1,10 +1,11 @@
 """Coverage and cost of `Bootstrap` intervals, by simulation.
 
 A known population: 3 classes with prior (0.5, 0.3, 0.2) and a known confusion
-matrix of the classifier, so its macro F1 and accuracy are computed exactly from
-the expected counts. Each trial draws `samples` labelled predictions, streams them
-through `Bootstrap(F1Score)` and `Bootstrap(ClassificationMetrics(accuracy))` in
-batches of 64 (200 replicates, nominal 95 %), and checks whether each interval
+matrix of the classifier, so its macro and per-class F1 and accuracy are computed
+exactly from the expected counts. Each trial draws `samples` labelled predictions,
+streams them through `Bootstrap(F1Score)`, `Bootstrap(F1Score(average=None))` and
+`Bootstrap(ClassificationMetrics(accuracy))` in batches of 64 (200 replicates,
+nominal 95 %), and checks whether each interval
 holds the population value. Coverage is the share of trials that it does (its own
 standard error: sqrt(p (1 - p) / trials)). Cost: the median eager time of one
 update + result of `Bootstrap(F1Score)` against `F1Score` alone, batch 64.
@@ -31,7 +32,10 @@ CONFUSION = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7]])
 def population() -> dict:
     joint = PRIOR[:, None] * CONFUSION
     tp, predicted, actual = np.diag(joint), joint.sum(0), joint.sum(1)
-    return {"f1": float(np.mean(2 * tp / (predicted + actual))), "accuracy": tp.sum()}
+    per_class = 2 * tp / (predicted + actual)
+    values = {"f1": float(np.mean(per_class)), "accuracy": float(tp.sum())}
+    values.update({f"f1/{k}": float(v) for k, v in enumerate(per_class)})
+    return values
 
 
 def draw(rng, samples):
@@ -46,8 +50,9 @@ def coverage(trials: int, samples: int, replicates: int) -> dict:
 
     truth = population()
     rng = np.random.default_rng(0)
-    hits = {"f1": 0, "accuracy": 0}
-    widths = {"f1": [], "accuracy": []}
+    keys = ("f1", "accuracy", "f1/0", "f1/1", "f1/2")
+    hits = dict.fromkeys(keys, 0)
+    widths: dict = {key: [] for key in keys}
     for trial in range(trials):
         labels, predicted = draw(rng, samples)
         f1 = kem.Bootstrap(kem.F1Score(num_classes=3), replicates, seed=trial)
@@ -56,13 +61,17 @@ def coverage(trials: int, samples: int, replicates: int) -> dict:
             replicates,
             seed=trial + 10**6,
         )
+        per_class = kem.Bootstrap(
+            kem.F1Score(num_classes=3, average=None), replicates, seed=trial + 2 * 10**6
+        )
         for start in range(0, samples, 64):
             batch = slice(start, start + 64)
-            f1.update_state(labels[batch], predicted[batch])
-            accuracy.update_state(labels[batch], predicted[batch])
+            for metric in (f1, accuracy, per_class):
+                metric.update_state(labels[batch], predicted[batch])
         for key, metric, name in (
             ("f1", f1, "f1_score"),
             ("accuracy", accuracy, "accuracy"),
+            *((f"f1/{k}", per_class, f"f1_score/{k}") for k in range(3)),
         ):
             result = {k: float(v) for k, v in metric.result().items()}
             low, high = result[f"{name}_low"], result[f"{name}_high"]

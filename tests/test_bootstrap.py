@@ -6,9 +6,16 @@ covers the population value about as often as it says."""
 import keras
 import numpy as np
 import pytest
-from helpers import assert_save_load, compiled_metrics, pass_through_model, run_metric
+from helpers import (
+    assert_save_load,
+    compiled_metrics,
+    pass_through_model,
+    run_metric,
+    to_numpy,
+)
 from sklearn import metrics as skm
 
+import keras_extras.callbacks as kec
 import keras_extras.metrics as kem
 
 
@@ -64,6 +71,75 @@ def test_classification_metrics_get_an_interval_per_score():
         skm.matthews_corrcoef(labels, predicted), abs=1e-6
     )
     assert got["mcc_low"] < got["mcc"] < got["mcc_high"]
+
+
+def test_average_none_gives_an_interval_per_class():
+    labels, scores, weight = problem(samples=200, seed=6)
+    batches = [
+        (labels[:100], scores[:100], weight[:100]),
+        (labels[100:], scores[100:], weight[100:]),
+    ]
+    per_class = kem.Bootstrap(
+        kem.F1Score(num_classes=3, average=None), num_replicates=40, seed=7
+    )
+    got = run_metric(per_class, batches)
+    assert set(got) == {
+        f"f1_score/{k}{end}" for k in range(3) for end in ("", "_low", "_high")
+    }
+    expected = skm.f1_score(
+        labels, scores.argmax(-1), average=None, sample_weight=weight
+    )
+    for k in range(3):
+        key = f"f1_score/{k}"
+        assert float(got[key]) == pytest.approx(expected[k], abs=1e-6)
+        assert float(got[f"{key}_low"]) < float(got[key]) < float(got[f"{key}_high"])
+    # Each bound is numpy's percentile of that class's replicates, and with the
+    # same seed (the same draws) the classes' replicates average to the macro
+    # replicates, which test_each_replicate... and the coverage test check.
+    values = to_numpy(per_class._values()["f1_score"])  # (1 + 40, 3)
+    low, high = np.quantile(values[1:], [0.025, 0.975], axis=0)
+    for k in range(3):
+        assert float(got[f"f1_score/{k}_low"]) == pytest.approx(low[k], abs=1e-6)
+        assert float(got[f"f1_score/{k}_high"]) == pytest.approx(high[k], abs=1e-6)
+    macro = kem.Bootstrap(kem.F1Score(num_classes=3), num_replicates=40, seed=7)
+    run_metric(macro, batches)
+    np.testing.assert_allclose(
+        values.mean(-1), to_numpy(macro._values()["f1_score"]), atol=1e-6
+    )
+
+
+def test_per_class_intervals_in_fit_with_class_names_and_csv(tmp_path):
+    labels, scores, weight = problem(seed=8)
+    inner = kem.ClassificationMetrics(
+        num_classes=3, metrics=("f1", "mcc"), average=None, class_names=["a", "b", "c"]
+    )
+    model = pass_through_model(
+        scores.shape, [kem.Bootstrap(inner, num_replicates=20, seed=1)]
+    )
+    path = tmp_path / "log.csv"
+    history = model.fit(
+        scores,
+        labels,
+        sample_weight=weight,
+        batch_size=32,
+        epochs=2,
+        verbose=0,
+        callbacks=[
+            keras.callbacks.CSVLogger(str(path)),
+            kec.PlotHistory(tmp_path / "history.png"),
+        ],
+    )
+    assert (tmp_path / "history.png").stat().st_size > 0
+    keys = {f"f1/{c}{end}" for c in "abc" for end in ("", "_low", "_high")}
+    keys |= {"mcc", "mcc_low", "mcc_high"}
+    assert keys <= set(history.history)
+    assert keys <= set(path.read_text().splitlines()[0].split(","))
+    expected = skm.f1_score(
+        labels, scores.argmax(-1), average=None, sample_weight=weight
+    )
+    for k, c in enumerate("abc"):
+        assert history.history[f"f1/{c}"][-1] == pytest.approx(expected[k], abs=1e-6)
+        assert history.history[f"f1/{c}_low"][-1] <= history.history[f"f1/{c}"][-1]
 
 
 def test_replicates_draw_new_weights_every_step_also_compiled():
@@ -141,7 +217,6 @@ def test_config_round_trip_save_load_and_refusals(tmp_path):
     for bad, match in [
         (lambda: kem.Bootstrap(kem.ConfusionMatrix(num_classes=3)), "metric"),
         (lambda: kem.Bootstrap(kem.F1Score()), "metric"),
-        (lambda: kem.Bootstrap(kem.F1Score(num_classes=3, average=None)), "metric"),
         (
             lambda: kem.Bootstrap(kem.F1Score(num_classes=3), confidence=1.0),
             "confidence",

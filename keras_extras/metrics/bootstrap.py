@@ -42,7 +42,11 @@ class Bootstrap(ExtrasMetric):
     point estimate (slice 0, weight 1). `result()` is a
     dict: the wrapped metric's value under its own key, plus `<key>_low` and
     `<key>_high`, the `(1 - confidence) / 2` and `(1 + confidence) / 2` quantiles
-    of the replicates' values (percentile interval).
+    of the replicates' values (percentile interval). A confusion-family metric
+    with `average=None` gets an interval per class: `<key>/<class>`,
+    `<key>/<class>_low` and `<key>/<class>_high`, scalar keys (class names from
+    `ClassificationMetrics(class_names=...)`, else the indices), so `CSVLogger`
+    and `PlotHistory` take them like any other.
 
     Measured coverage of the nominal 95 % interval: see docs/metrics.md
     (`benchmarks/bootstrap_coverage.py`).
@@ -59,7 +63,7 @@ class Bootstrap(ExtrasMetric):
         metric: a keras-extras metric with a scalar result whose state is a
             weighted sum: a confusion-family metric (a `ScoreMetric` such as
             `F1Score`, or `ClassificationMetrics`; task "binary" or "multiclass",
-            `num_classes` given, `average` not None; not `ConfusionMatrix` or
+            `num_classes` given; not `ConfusionMatrix` or
             `CohenKappa(weights=...)`, which keep a matrix), a curve metric
             (`AUROC`, `AveragePrecision`, `PrecisionAtRecall`, ...; `average` not
             None), `ExpectedCalibrationError`, `BrierScore`,
@@ -212,11 +216,19 @@ class Bootstrap(ExtrasMetric):
         results = {}
         for name, value in self._values().items():
             value = self.score_range.apply(value)  # NaN after out-of-range scores
-            bounds = ops.quantile(value[1:], [tail, 1.0 - tail])
-            key = lead + name
-            results[key] = cast_to(value[0], self.dtype)
-            results[f"{key}_low"] = cast_to(bounds[0], self.dtype)
-            results[f"{key}_high"] = cast_to(bounds[1], self.dtype)
+            # (2,) or, per class, (2, C): one sort of the replicates either way.
+            bounds = ops.quantile(value[1:], [tail, 1.0 - tail], axis=0)
+            keys = [lead + name]
+            points, lows, highs = [value[0]], [bounds[0]], [bounds[1]]
+            if len(value.shape) == 2:  # average=None: one key per class
+                keys = [f"{keys[0]}/{c}" for c in _class_names(self.metric, value)]
+                points, lows, highs = (
+                    ops.unstack(v) for v in (value[0], bounds[0], bounds[1])
+                )
+            for key, point, low, high in zip(keys, points, lows, highs, strict=True):
+                results[key] = cast_to(point, self.dtype)
+                results[f"{key}_low"] = cast_to(low, self.dtype)
+                results[f"{key}_high"] = cast_to(high, self.dtype)
         return results
 
     def get_config(self) -> Any:
@@ -230,6 +242,11 @@ def _score_names(metric: Any) -> tuple[str, ...]:
     if isinstance(metric, ClassificationMetrics):
         return tuple(metric.score_names)
     return (metric.score,)
+
+
+def _class_names(metric: Any, value: Tensor) -> list[str]:
+    names = getattr(metric, "class_names", None)
+    return list(names) if names else [str(i) for i in range(value.shape[1])]
 
 
 def _key(metric: Any, score: str) -> str:
@@ -250,7 +267,6 @@ def _check_metric(metric: Any) -> None:
             metric.layout == "matrix"
             or metric.task == "multilabel"
             or metric.num_classes is None
-            or (getattr(metric, "average", "macro") is None and _averaged(metric))
         )
     else:
         supported = (
@@ -263,16 +279,10 @@ def _check_metric(metric: Any) -> None:
             "Invalid `metric` for Bootstrap: expected a keras-extras metric with a "
             "scalar result whose state is a weighted sum: a confusion-family "
             "metric (F1Score, Precision, ..., or ClassificationMetrics; task "
-            "'binary' or 'multiclass', num_classes given, average not None, no "
-            "matrix state such as ConfusionMatrix or weighted CohenKappa), a "
+            "'binary' or 'multiclass', num_classes given, no matrix state such "
+            "as ConfusionMatrix or weighted CohenKappa), a "
             "curve metric (AUROC, AveragePrecision, PrecisionAtRecall, ...; "
             "average not None), ExpectedCalibrationError, BrierScore or a "
             "per-sample mean (UniformKLDivergence, PredictiveEntropy). Received: "
             f"{metric!r}"
         )
-
-
-def _averaged(metric: Any) -> bool:
-    from keras_extras.metrics.scores import SCORES
-
-    return any(SCORES[name].averaged for name in _score_names(metric))
