@@ -31,6 +31,7 @@ def _extra_metrics():
         kem.BestThreshold(task="binary", num_thresholds=11),
         kem.Bootstrap(kem.F1Score(num_classes=3), num_replicates=8, seed=1),
         kem.Bootstrap(kem.AUROC(task="binary", num_thresholds=11), 8, seed=2),
+        kem.Bootstrap(kem.F1Score(num_classes=3, average=None), 8, seed=3),
     ]
 
 
