@@ -515,6 +515,49 @@ def test_classification_report_matches_sklearn(tmp_path):
     assert saved[-1]["macro"]["f1"] == pytest.approx(macro, abs=1e-6)
 
 
+def test_classification_report_intervals_are_bootstrap_percentiles(tmp_path, capsys):
+    from keras_extras.metrics import Bootstrap
+
+    x, y = data(96)
+    validation = data(60, seed=7)
+    path = tmp_path / "report.json"
+    callback = ClassificationReport(
+        validation, class_names=CLASSES, path=path, num_replicates=50, seed=3
+    )
+    net = model()
+    history = net.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
+    assert "] " in capsys.readouterr().out  # "value [low, high]" cells
+    saved = json.loads(path.read_text())[-1]
+    predictions = net.predict(validation[0], verbose=0)
+    expected = skm.precision_recall_fscore_support(
+        validation[1], predictions.argmax(-1), labels=[0, 1, 2], zero_division=0
+    )
+    same_draws = Bootstrap(
+        ClassificationMetrics(
+            num_classes=3,
+            metrics=["precision", "recall", "f1"],
+            average=None,
+            class_names=CLASSES,
+        ),
+        num_replicates=50,
+        seed=3,
+    )
+    same_draws.update_state(validation[1], predictions)
+    direct = {k: float(v) for k, v in same_draws.result().items()}
+    for row, score in enumerate(["precision", "recall", "f1"]):
+        for i, name in enumerate(CLASSES):
+            value = history.history[f"val_{score}_{name}"][-1]
+            low = history.history[f"val_{score}_{name}_low"][-1]
+            high = history.history[f"val_{score}_{name}_high"][-1]
+            assert value == pytest.approx(expected[row][i], abs=1e-6)
+            assert low <= value <= high
+            assert low == pytest.approx(direct[f"{score}/{name}_low"], abs=1e-6)
+            assert high == pytest.approx(direct[f"{score}/{name}_high"], abs=1e-6)
+            assert saved[f"{score}_low"][i] == pytest.approx(low, abs=1e-6)
+    macro = saved["macro"]
+    assert macro["f1_low"] <= macro["f1"] <= macro["f1_high"]
+
+
 def test_plot_history_has_one_panel_per_quantity(tmp_path):
     import matplotlib.image
 
@@ -626,6 +669,7 @@ def test_throughput_monitor_logs_rates():
         BestCheckpoints("ckpt", monitor="val_f1", mode="max", save_top_k=4),
         EarlyStopping(monitor="val_f1", patience=3, divergence_threshold=0.1),
         ClassificationReport(data(8), class_names=CLASSES, every_n_epochs=2),
+        ClassificationReport(data(8), num_replicates=20, confidence=0.9, seed=1),
         PlotHistory("history.png", every_n_epochs=5),
         ConfusionMatrixPlot(data(8), "cm.png", normalize="pred"),
         CurvePlot(data(8), "curves.png", num_classes=3, class_names=CLASSES),
@@ -651,6 +695,8 @@ def test_get_config_round_trip(callback):
         (lambda: BestCheckpoints("d", filename="x.h5"), "filename='x.h5'"),
         (lambda: EarlyStopping(mode="up"), "mode='up'"),
         (lambda: ClassificationReport(np.zeros(5)), "validation_data"),
+        (lambda: ClassificationReport(data(4), num_replicates=1), "num_replicates"),
+        (lambda: ClassificationReport(data(4), confidence=1.0), "confidence"),
         (lambda: LRFinder(min_lr=1.0, max_lr=0.1), "min_lr=1.0"),
         (lambda: LRFinder(num_steps=1), "num_steps=1"),
         (lambda: ThroughputMonitor(batch_size=0), "batch_size=0"),

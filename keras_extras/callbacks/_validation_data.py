@@ -21,12 +21,17 @@ def unpack_validation_data(validation_data: Any) -> Any:
     return x, y, (rest[0] if rest else None)
 
 
+def predictions_on(model: Any, validation_data: Any, batch_size: int = 256) -> Any:
+    """`(y, predictions, sample_weight)`: what a metric takes, on validation data."""
+    x, y, weight = unpack_validation_data(validation_data)
+    return y, model.predict(x, batch_size=batch_size, verbose=0), weight
+
+
 def confusion_of(
     model: Any, validation_data: Any, num_classes: Any = None, batch_size: int = 256
 ) -> Any:
     """Confusion counts of `model` on validation data, with keras-extras' metric."""
-    x, y, weight = unpack_validation_data(validation_data)
-    predictions = model.predict(x, batch_size=batch_size, verbose=0)
+    y, predictions, weight = predictions_on(model, validation_data, batch_size)
     metric = ConfusionMatrix(num_classes=num_classes)
     metric.update_state(y, predictions, sample_weight=weight)
     return metric

@@ -11,11 +11,16 @@ import numpy as np
 from keras import ops
 
 from keras_extras._typing import Tensor
-from keras_extras._validation import check_int
+from keras_extras._validation import check_int, check_number
 from keras_extras.callbacks._files import atomic_write
-from keras_extras.callbacks._validation_data import confusion_of, unpack_validation_data
+from keras_extras.callbacks._validation_data import (
+    predictions_on,
+    unpack_validation_data,
+)
 from keras_extras.callbacks.base import ConfigMixin
 from keras_extras.distributed import is_main_process
+from keras_extras.metrics.bootstrap import Bootstrap
+from keras_extras.metrics.confusion import ClassificationMetrics, ConfusionMatrix
 from keras_extras.metrics.scores import ClassStatistics, compute_scores
 
 ROWS = ("precision", "recall", "f1")
@@ -39,26 +44,72 @@ def report(matrix: Tensor) -> dict:
     return result
 
 
-def _table_row(label: Any, width: Any, values: Tensor, support: Tensor) -> str:
-    cells = "".join(f"  {value:9.4f}" for value in values)
-    return f"{label:>{width}}{cells}  {support:9.0f}"
+def intervals(
+    y: Tensor,
+    predictions: Tensor,
+    weight: Tensor | None,
+    num_classes: int,
+    num_replicates: int,
+    confidence: float,
+    seed: int | None,
+) -> dict:
+    """Bootstrap intervals of `ROWS` per class and averaged: `{"precision_low":
+    [per class], ..., "macro": {"f1_low": ...}, "weighted": {...}}`. One seed for
+    the three, so every row comes from the same replicate weights."""
+    found: dict[str, Any] = {}
+    for average in (None, "macro", "weighted"):
+        scores = ClassificationMetrics(
+            num_classes=num_classes, metrics=ROWS, average=average
+        )
+        metric = Bootstrap(
+            scores,
+            num_replicates=num_replicates,
+            confidence=confidence,
+            seed=seed,
+        )
+        metric.update_state(y, predictions, sample_weight=weight)
+        values = {k: float(ops.convert_to_numpy(v)) for k, v in metric.result().items()}
+        if average is not None:
+            found[average] = {
+                f"{score}{end}": values[f"{score}{end}"]
+                for score in ROWS
+                for end in ("_low", "_high")
+            }
+            continue
+        for score in ROWS:
+            for end in ("_low", "_high"):
+                found[f"{score}{end}"] = [
+                    values[f"{score}/{k}{end}"] for k in range(num_classes)
+                ]
+    return found
+
+
+def _cell(result: Any, score: str, index: Any) -> str:
+    value = result[score] if index is None else result[score][index]
+    if f"{score}_low" not in result:
+        return f"  {value:9.4f}"
+    low, high = (
+        result[f"{score}{end}"] if index is None else result[f"{score}{end}"][index]
+        for end in ("_low", "_high")
+    )
+    return f"  {value:6.4f} [{low:6.4f}, {high:6.4f}]"
 
 
 def format_report(result: dict, class_names: Any) -> str:
-    """An aligned text table, like scikit-learn's `classification_report`."""
+    """An aligned text table, like scikit-learn's `classification_report`; with
+    intervals, each value is followed by `[low, high]`."""
     width = max([len(name) for name in class_names] + [len("weighted avg")])
-    header = (
-        f"{'':>{width}}  {'precision':>9}  {'recall':>9}  {'f1':>9}  {'support':>9}"
-    )
-    lines = [header, ""]
+    column = 9 if "f1_low" not in result else 23
+    header = "".join(f"  {score:>{column}}" for score in ROWS)
+    lines = [f"{'':>{width}}{header}  {'support':>9}", ""]
     for i, name in enumerate(class_names):
-        values = [result[score][i] for score in ROWS]
-        lines.append(_table_row(name, width, values, result["support"][i]))
+        cells = "".join(_cell(result, score, i) for score in ROWS)
+        lines.append(f"{name:>{width}}{cells}  {result['support'][i]:9.0f}")
     total = sum(result["support"])
     lines.append("")
     for average in ("macro", "weighted"):
-        values = [result[average][score] for score in ROWS]
-        lines.append(_table_row(f"{average} avg", width, values, total))
+        cells = "".join(_cell(result[average], score, None) for score in ROWS)
+        lines.append(f"{average + ' avg':>{width}}{cells}  {total:9.0f}")
     return "\n".join(lines)
 
 
@@ -82,6 +133,13 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
     `val_<score>_<class>` (e.g. `val_f1_setosa`), and, with `path`, the report of
     every evaluated epoch is written to a JSON file.
 
+    With `num_replicates`, every value also gets a confidence interval from
+    `keras_extras.metrics.Bootstrap` over the same predictions (percentile
+    interval of a Poisson bootstrap, one set of replicate weights for all rows):
+    `[low, high]` in the table, `<score>_low` / `<score>_high` in the JSON, and
+    `val_<score>_<class>_low` / `_high` in the logs, which `PlotHistory` draws
+    as bands.
+
     Args:
         validation_data: `(x, y)` or `(x, y, sample_weight)`; labels sparse or
             one-hot.
@@ -89,6 +147,10 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
         every_n_epochs: evaluate every n epochs, >= 1. Defaults to 1.
         path: JSON file to write, or None. Defaults to None.
         verbose: 1 prints the table, 0 does not. Defaults to 1.
+        num_replicates: bootstrap replicates for the intervals, >= 2, or None
+            for no intervals. Defaults to None.
+        confidence: the intervals' nominal coverage, in (0, 1). Defaults to 0.95.
+        seed: seed of the replicate weights (None: random). Defaults to None.
 
     Example:
         >>> import numpy as np
@@ -104,6 +166,9 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
         "every_n_epochs",
         "path",
         "verbose",
+        "num_replicates",
+        "confidence",
+        "seed",
     )
 
     def __init__(
@@ -113,9 +178,24 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
         every_n_epochs: int = 1,
         path: Any = None,
         verbose: int = 1,
+        num_replicates: int | None = None,
+        confidence: float = 0.95,
+        seed: int | None = None,
     ) -> None:
         super().__init__()
         unpack_validation_data(validation_data)
+        self.num_replicates = check_int(
+            "num_replicates", num_replicates, minimum=2, allow_none=True
+        )
+        self.confidence = check_number(
+            "confidence", confidence, 0.0, 1.0, low_inclusive=False
+        )
+        if self.confidence >= 1.0:
+            raise ValueError(
+                "Invalid `confidence`: expected a value in (0, 1). "
+                f"Received: confidence={confidence!r}"
+            )
+        self.seed = check_int("seed", seed, minimum=0, allow_none=True)
         self.validation_data = validation_data
         self.class_names = list(class_names) if class_names is not None else None
         self.every_n_epochs = check_int("every_n_epochs", every_n_epochs, minimum=1)
@@ -127,16 +207,35 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
         if (epoch + 1) % self.every_n_epochs:
             return
         num_classes = len(self.class_names) if self.class_names else None
-        metric = confusion_of(self.model, self.validation_data, num_classes)
-        names = self.class_names or [str(i) for i in range(metric.num_classes)]
+        y, predictions, weight = predictions_on(self.model, self.validation_data)
+        metric = ConfusionMatrix(num_classes=num_classes)
+        metric.update_state(y, predictions, sample_weight=weight)
+        names = self.class_names or [str(i) for i in range(metric.num_classes or 0)]
         result = report(ops.convert_to_numpy(metric.confusion_matrix()))
+        keys: tuple[str, ...] = ROWS
+        if self.num_replicates is not None:
+            found = intervals(
+                y,
+                predictions,
+                weight,
+                len(names),
+                self.num_replicates,
+                self.confidence,
+                self.seed,
+            )
+            for average in ("macro", "weighted"):
+                result[average].update(found.pop(average))
+            result.update(found)
+            keys = tuple(f"{s}{end}" for s in ROWS for end in ("", "_low", "_high"))
         result["epoch"] = epoch + 1
         result["class_names"] = names
         self.history.append(result)
         if logs is not None:
-            for score in ROWS:
-                for name, value in zip(names, result[score], strict=True):
-                    logs[f"val_{score}_{_log_key(name)}"] = value
+            for key in keys:
+                score, _, end = key.partition("_")
+                end = f"_{end}" if end else ""
+                for name, value in zip(names, result[key], strict=True):
+                    logs[f"val_{score}_{_log_key(name)}{end}"] = value
         if self.verbose and is_main_process():
             print(f"\nClassification report, epoch {epoch + 1}:")
             print(format_report(result, names))

@@ -238,6 +238,8 @@ def run(args: argparse.Namespace) -> dict:
             every_n_epochs=max(1, args.epochs // 5),
             path=output / "classification_report.json",
             verbose=0 if args.quiet else 1,
+            num_replicates=200,  # a bootstrap interval for every value
+            seed=0,
         ),
         keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=40, restore_best_weights=True
