@@ -108,6 +108,23 @@ def test_average_none_gives_an_interval_per_class():
     )
 
 
+def test_curve_metrics_per_class_equal_scikit_learn_per_class():
+    labels, scores, weight = problem(samples=150, seed=9)
+    probs = np.round(scores / scores.sum(-1, keepdims=True) * 10) / 10  # on the grid
+    metric = kem.Bootstrap(
+        kem.AUROC(num_classes=3, average=None), num_replicates=30, seed=2
+    )
+    got = run_metric(metric, [(labels, probs.astype("float32"), weight)])
+    expected = skm.roc_auc_score(
+        np.eye(3)[labels], probs, average=None, sample_weight=weight
+    )
+    assert len(got) == 9
+    for k in range(3):
+        assert float(got[f"auroc/{k}"]) == pytest.approx(expected[k], abs=1e-6)
+        low, high = float(got[f"auroc/{k}_low"]), float(got[f"auroc/{k}_high"])
+        assert low < expected[k] < high
+
+
 def test_per_class_intervals_in_fit_with_class_names_and_csv(tmp_path):
     labels, scores, weight = problem(seed=8)
     inner = kem.ClassificationMetrics(
@@ -236,6 +253,10 @@ WEIGHTED_SUM_METRICS = {
     "auroc_binary": lambda: kem.AUROC(task="binary", from_logits=True),
     "ap_weighted": lambda: kem.AveragePrecision(num_classes=3, average="weighted"),
     "precision_at_recall": lambda: kem.PrecisionAtRecall(0.6, num_classes=3),
+    "auroc_per_class": lambda: kem.AUROC(num_classes=3, average=None),
+    "ap_per_label": lambda: kem.AveragePrecision(
+        num_classes=3, task="multilabel", average=None
+    ),
     "best_f1": lambda: kem.BestThreshold(num_classes=3),
     "ece": lambda: kem.ExpectedCalibrationError(num_bins=5),
     "mce": lambda: kem.ExpectedCalibrationError(num_bins=5, norm="max"),
@@ -248,6 +269,9 @@ WEIGHTED_SUM_METRICS = {
 def _inputs(name, labels, scores):
     if name == "auroc_binary":  # logits of "class 1"
         return (labels == 1).astype("int32"), scores[:, 1] - scores[:, 0]
+    if name == "ap_per_label":  # each label on its own: a label set per sample
+        present = np.eye(3)[labels] + (np.arange(len(labels)) % 4 == 0)[:, None]
+        return np.minimum(present, 1).astype("int32"), np.clip(scores / 1.4, 0, 1)
     return labels, scores / scores.sum(-1, keepdims=True)
 
 

@@ -32,6 +32,9 @@ def _extra_metrics():
         kem.Bootstrap(kem.F1Score(num_classes=3), num_replicates=8, seed=1),
         kem.Bootstrap(kem.AUROC(task="binary", num_thresholds=11), 8, seed=2),
         kem.Bootstrap(kem.F1Score(num_classes=3, average=None), 8, seed=3),
+        kem.Bootstrap(
+            kem.AUROC(num_classes=3, average=None, num_thresholds=11), 8, seed=4
+        ),
     ]
 
 

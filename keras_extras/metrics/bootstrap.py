@@ -42,8 +42,8 @@ class Bootstrap(ExtrasMetric):
     point estimate (slice 0, weight 1). `result()` is a
     dict: the wrapped metric's value under its own key, plus `<key>_low` and
     `<key>_high`, the `(1 - confidence) / 2` and `(1 + confidence) / 2` quantiles
-    of the replicates' values (percentile interval). A confusion-family metric
-    with `average=None` gets an interval per class: `<key>/<class>`,
+    of the replicates' values (percentile interval). A confusion-family or curve
+    metric with `average=None` gets an interval per class (per label): `<key>/<class>`,
     `<key>/<class>_low` and `<key>/<class>_high`, scalar keys (class names from
     `ClassificationMetrics(class_names=...)`, else the indices), so `CSVLogger`
     and `PlotHistory` take them like any other.
@@ -65,8 +65,8 @@ class Bootstrap(ExtrasMetric):
             `F1Score`, or `ClassificationMetrics`; task "binary" or "multiclass",
             `num_classes` given; not `ConfusionMatrix` or
             `CohenKappa(weights=...)`, which keep a matrix), a curve metric
-            (`AUROC`, `AveragePrecision`, `PrecisionAtRecall`, ...; `average` not
-            None), `ExpectedCalibrationError`, `BrierScore`,
+            (`AUROC`, `AveragePrecision`, `PrecisionAtRecall`, ...),
+            `ExpectedCalibrationError`, `BrierScore`,
             `UniformKLDivergence` or `PredictiveEntropy`. Other metrics can
             join by implementing `replicate_state_shape`, `replicate_increment`
             and `replicate_values` (see `PerSampleMean`).
@@ -269,10 +269,8 @@ def _check_metric(metric: Any) -> None:
             or metric.num_classes is None
         )
     else:
-        supported = (
-            isinstance(metric, ExtrasMetric)
-            and hasattr(metric, "replicate_increment")
-            and getattr(metric, "average", "macro") is not None
+        supported = isinstance(metric, ExtrasMetric) and hasattr(
+            metric, "replicate_increment"
         )
     if not supported:
         raise ValueError(
@@ -281,8 +279,8 @@ def _check_metric(metric: Any) -> None:
             "metric (F1Score, Precision, ..., or ClassificationMetrics; task "
             "'binary' or 'multiclass', num_classes given, no matrix state such "
             "as ConfusionMatrix or weighted CohenKappa), a "
-            "curve metric (AUROC, AveragePrecision, PrecisionAtRecall, ...; "
-            "average not None), ExpectedCalibrationError, BrierScore or a "
+            "curve metric (AUROC, AveragePrecision, PrecisionAtRecall, ...), "
+            "ExpectedCalibrationError, BrierScore or a "
             "per-sample mean (UniformKLDivergence, PredictiveEntropy). Received: "
             f"{metric!r}"
         )
