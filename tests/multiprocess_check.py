@@ -67,13 +67,19 @@ def _shard(rank: int, world: int):
 def run_jax(rank: int, world: int, port: int, out: Path) -> dict:
     import keras
     from helpers import pass_through_model
-    from metric_suite import all_metrics
+    from metric_suite import all_metrics, data
 
     import keras_extras.callbacks as kec
+    from keras_extras.callbacks.reports import report
     from keras_extras.distributed import is_main_process, process_index
+    from keras_extras.metrics import ConfusionMatrix
 
     keras.distribution.initialize(f"localhost:{port}", world, rank)
     reference = _reference()  # computed before the distribution is set
+    matrix = ConfusionMatrix(num_classes=3)
+    labels, probs, weights = data()
+    matrix.update_state(labels, probs, sample_weight=weights)
+    report_reference = report(keras.ops.convert_to_numpy(matrix.confusion_matrix()))
     devices = keras.distribution.list_devices()
     keras.distribution.set_distribution(
         keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False)
@@ -88,11 +94,24 @@ def run_jax(rank: int, world: int, port: int, out: Path) -> dict:
         verbose=0,
         return_dict=True,
     )
+    # The callbacks that predict on their own validation data: every process
+    # passes the whole validation set, and process 0 writes what it found.
+    all_labels, all_probs, all_weights = data()
+    validation = (all_probs, all_labels, all_weights)
     callbacks = [
         kec.LearningRateMonitor(),
         kec.ThroughputMonitor(batch_size=BATCH * world, skip_steps=1),
         kec.EarlyStopping(monitor="f1_score", mode="max", patience=5),
         kec.BestCheckpoints(out / "checkpoints", monitor="f1_score", save_top_k=1),
+        kec.ClassificationReport(
+            validation,
+            path=out / "report.json",
+            verbose=0,
+            num_replicates=20,
+            seed=0,
+        ),
+        kec.ConfusionMatrixPlot(validation, out / "cm.png"),
+        kec.CurvePlot(validation, out / "curves.png", num_classes=3),
         kec.PlotHistory(out / "history.png"),
     ]
     history = model.fit(
@@ -113,6 +132,10 @@ def run_jax(rank: int, world: int, port: int, out: Path) -> dict:
         "process_index": process_index(),
         "main": is_main_process(),
         "files": sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()),
+        "report_reference": report_reference,
+        "report_logged": {
+            k: v[-1] for k, v in history.history.items() if k.startswith("val_f1_")
+        },
     }
 
 

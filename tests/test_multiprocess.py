@@ -124,10 +124,19 @@ def test_two_processes_give_the_single_process_metrics(tmp_path):
         # Files are written once, by process 0: one checkpoint, its manifest
         # and the last model, one history picture; no lock left behind.
         files = results[0]["files"]
-        assert "history.png" in files
+        for picture in ("history.png", "cm.png", "curves.png", "report.json"):
+            assert picture in files, picture
         assert "checkpoints/checkpoints.json" in files
         assert sum(f.startswith("checkpoints/epoch") for f in files) == 1
         assert not any(".tmp-" in f or f.endswith(".lock") for f in files)
+        # The report on the validation set (predicted by both processes) is the
+        # one-process report, on every process; its intervals bracket it.
+        for result in results:
+            logged, expected = result["report_logged"], result["report_reference"]
+            for k in range(3):
+                f1 = logged[f"val_f1_{k}"]
+                assert abs(f1 - expected["f1"][k]) < 1e-6, (k, f1, expected["f1"][k])
+                assert logged[f"val_f1_{k}_low"] <= f1 <= logged[f"val_f1_{k}_high"]
 
 
 def _recipe() -> str:

@@ -47,14 +47,15 @@ def atomic_write(path: Path, write: Any) -> None:
 
 
 @contextlib.contextmanager
-def saving_alone() -> Iterator[None]:
-    """Let one process of a multi-process run save the model by itself.
+def outside_distribution() -> Iterator[None]:
+    """Let one process of a multi-process run use the model by itself.
 
-    Keras' saving builds a throwaway optimizer, and under a multi-process
-    distribution creating its variable is a collective that the other processes
-    (which do not save) never join. With the distribution unset for the save,
-    the main process saves alone; the weights of `DataParallel` are replicated,
-    so it holds all of them.
+    Saving: Keras' saving builds a throwaway optimizer, and under a
+    multi-process distribution creating its variable is a collective that the
+    other processes (which do not save) never join. Predicting: the outputs
+    would be spread over every process's devices. With the distribution unset,
+    each process works alone; the weights of `DataParallel` are replicated, so
+    it holds all of them.
     """
     distribution = keras.distribution.distribution()
     if distribution is None or process_count() == 1:

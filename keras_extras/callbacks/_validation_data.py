@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from keras_extras.callbacks._files import outside_distribution
 from keras_extras.metrics.confusion import ConfusionMatrix
 
 
@@ -22,9 +23,17 @@ def unpack_validation_data(validation_data: Any) -> Any:
 
 
 def predictions_on(model: Any, validation_data: Any, batch_size: int = 256) -> Any:
-    """`(y, predictions, sample_weight)`: what a metric takes, on validation data."""
+    """`(y, predictions, sample_weight)`: what a metric takes, on validation data.
+
+    Every process predicts the whole validation set by itself, with the
+    distribution unset: under a multi-process JAX `DataParallel`, `predict` would
+    return an array spread over every process's devices, which no process can
+    read (`RuntimeError: Fetching value for jax.Array that spans non-addressable
+    devices`); the weights are replicated, so each process holds all of them.
+    """
     x, y, weight = unpack_validation_data(validation_data)
-    return y, model.predict(x, batch_size=batch_size, verbose=0), weight
+    with outside_distribution():
+        return y, model.predict(x, batch_size=batch_size, verbose=0), weight
 
 
 def confusion_of(

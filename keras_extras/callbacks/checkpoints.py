@@ -15,8 +15,8 @@ from keras_extras._validation import check_bool, check_int, check_one_of
 from keras_extras.callbacks._files import (
     TEMPORARY_PREFIX,
     atomic_write,
+    outside_distribution,
     process_alive,
-    saving_alone,
     temporary_owner,
     write_text,
 )
@@ -277,7 +277,7 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
 
     def _save(self, path: Path) -> None:
         write = self.model.save_weights if self.save_weights_only else self.model.save
-        with saving_alone():
+        with outside_distribution():
             atomic_write(path, write)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:

@@ -16,7 +16,11 @@ from keras import ops
 from keras_extras._validation import check_bool, check_int, check_one_of
 from keras_extras.callbacks._figures import pyplot, save_figure
 from keras_extras.callbacks._monitor import as_float
-from keras_extras.callbacks._validation_data import confusion_of, unpack_validation_data
+from keras_extras.callbacks._validation_data import (
+    confusion_of,
+    predictions_on,
+    unpack_validation_data,
+)
 from keras_extras.callbacks.base import ConfigMixin
 from keras_extras.metrics.confusion import NORMALIZATIONS, normalize_matrix
 
@@ -224,11 +228,6 @@ class ConfusionMatrixPlot(ConfigMixin, keras.callbacks.Callback):
         plt.close(figure)
 
 
-def _predictions(model: Any, validation_data: Any) -> Any:
-    x, y, weight = unpack_validation_data(validation_data)
-    return y, model.predict(x, verbose=0), weight
-
-
 @keras.saving.register_keras_serializable(package="keras_extras")
 class CurvePlot(ConfigMixin, keras.callbacks.Callback):
     """ROC and precision-recall curves on validation data, one line per class, PNG.
@@ -297,7 +296,7 @@ class CurvePlot(ConfigMixin, keras.callbacks.Callback):
         """Compute the curves on the validation data and write the PNG."""
         from keras_extras.metrics import AUROC
 
-        y, predictions, weight = _predictions(self.model, self.validation_data)
+        y, predictions, weight = predictions_on(self.model, self.validation_data)
         binary = self.num_classes is None
         metric = AUROC(
             num_classes=None if binary else self.num_classes,
@@ -378,7 +377,7 @@ class ReliabilityDiagram(ConfigMixin, keras.callbacks.Callback):
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         from keras_extras.metrics import ExpectedCalibrationError
 
-        y, predictions, weight = _predictions(self.model, self.validation_data)
+        y, predictions, weight = predictions_on(self.model, self.validation_data)
         metric = ExpectedCalibrationError(
             num_bins=self.num_bins, from_logits=self.from_logits
         )
