@@ -112,6 +112,7 @@ def run_jax(rank: int, world: int, port: int, out: Path) -> dict:
         ),
         kec.ConfusionMatrixPlot(validation, out / "cm.png"),
         kec.CurvePlot(validation, out / "curves.png", num_classes=3),
+        kec.ReliabilityDiagram(validation, out / "reliability.png"),
         kec.PlotHistory(out / "history.png"),
     ]
     history = model.fit(

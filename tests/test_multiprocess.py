@@ -124,7 +124,8 @@ def test_two_processes_give_the_single_process_metrics(tmp_path):
         # Files are written once, by process 0: one checkpoint, its manifest
         # and the last model, one history picture; no lock left behind.
         files = results[0]["files"]
-        for picture in ("history.png", "cm.png", "curves.png", "report.json"):
+        pictures = ("history.png", "cm.png", "curves.png", "reliability.png")
+        for picture in (*pictures, "report.json"):
             assert picture in files, picture
         assert "checkpoints/checkpoints.json" in files
         assert sum(f.startswith("checkpoints/epoch") for f in files) == 1
