@@ -54,33 +54,26 @@ def intervals(
     seed: int | None,
 ) -> dict:
     """Bootstrap intervals of `ROWS` per class and averaged: `{"precision_low":
-    [per class], ..., "macro": {"f1_low": ...}, "weighted": {...}}`. One seed for
-    the three, so every row comes from the same replicate weights."""
+    [per class], ..., "macro": {"f1_low": ...}, "weighted": {...}}`, all read
+    from one bootstrap state, so from the same replicate weights."""
+    metric = Bootstrap(
+        ClassificationMetrics(num_classes=num_classes, metrics=ROWS, average=None),
+        num_replicates=num_replicates,
+        confidence=confidence,
+        seed=seed,
+    )
+    metric.update_state(y, predictions, sample_weight=weight)
     found: dict[str, Any] = {}
     for average in (None, "macro", "weighted"):
-        scores = ClassificationMetrics(
-            num_classes=num_classes, metrics=ROWS, average=average
-        )
-        metric = Bootstrap(
-            scores,
-            num_replicates=num_replicates,
-            confidence=confidence,
-            seed=seed,
-        )
-        metric.update_state(y, predictions, sample_weight=weight)
-        values = {k: float(ops.convert_to_numpy(v)) for k, v in metric.result().items()}
-        if average is not None:
-            found[average] = {
-                f"{score}{end}": values[f"{score}{end}"]
-                for score in ROWS
-                for end in ("_low", "_high")
-            }
-            continue
-        for score in ROWS:
-            for end in ("_low", "_high"):
-                found[f"{score}{end}"] = [
-                    values[f"{score}/{k}{end}"] for k in range(num_classes)
-                ]
+        bounds = {
+            f"{score}{end}": ops.convert_to_numpy(value).tolist()
+            for score, (_, low, high) in metric._intervals(average).items()
+            for end, value in (("_low", low), ("_high", high))
+        }
+        if average is None:
+            found.update(bounds)
+        else:
+            found[average] = bounds
     return found
 
 
@@ -212,7 +205,7 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
         metric.update_state(y, predictions, sample_weight=weight)
         names = self.class_names or [str(i) for i in range(metric.num_classes or 0)]
         result = report(ops.convert_to_numpy(metric.confusion_matrix()))
-        keys: tuple[str, ...] = ROWS
+        ends: tuple[str, ...] = ("",)
         if self.num_replicates is not None:
             found = intervals(
                 y,
@@ -226,16 +219,16 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
             for average in ("macro", "weighted"):
                 result[average].update(found.pop(average))
             result.update(found)
-            keys = tuple(f"{s}{end}" for s in ROWS for end in ("", "_low", "_high"))
+            ends = ("", "_low", "_high")
         result["epoch"] = epoch + 1
         result["class_names"] = names
         self.history.append(result)
         if logs is not None:
-            for key in keys:
-                score, _, end = key.partition("_")
-                end = f"_{end}" if end else ""
-                for name, value in zip(names, result[key], strict=True):
-                    logs[f"val_{score}_{_log_key(name)}{end}"] = value
+            for score in ROWS:
+                for end in ends:
+                    values = result[f"{score}{end}"]
+                    for name, value in zip(names, values, strict=True):
+                        logs[f"val_{score}_{_log_key(name)}{end}"] = value
         if self.verbose and is_main_process():
             print(f"\nClassification report, epoch {epoch + 1}:")
             print(format_report(result, names))

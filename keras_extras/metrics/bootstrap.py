@@ -189,8 +189,14 @@ class Bootstrap(ExtrasMetric):
             self.score_range.add(out_of_range)
         self.replicates.add(increment)
 
-    def _values(self) -> dict:
-        """Each key's value in the point estimate and in every replicate."""
+    def _values(self, average: Any = ...) -> dict:
+        """Each key's value in the point estimate and in every replicate.
+
+        `average` (confusion family) reads the state under another average than
+        the wrapped metric's, if the state keeps the rows it needs: a report
+        takes per-class and averaged intervals from one state, so from the same
+        replicate weights.
+        """
         scored = self.metric
         state = self.replicates.value()
         if not isinstance(scored, ConfusionStateMetric):
@@ -203,32 +209,37 @@ class Bootstrap(ExtrasMetric):
         values = compute_scores(
             names,
             statistics,
-            average=scored.average,
+            average=scored.average if average is ... else average,
             zero_division=scored.zero_division,
             options=scored.score_options(),
         )
         return {_key(scored, name): values[name] for name in names}
 
-    def result(self) -> Any:
+    def _intervals(self, average: Any = ...) -> dict:
+        """`{key: (point, low, high)}`, each `()` or, per class, `(C,)`."""
         tail = (1.0 - self.confidence) / 2.0
-        output = compiled_output_name(self)
-        lead = f"{output}_" if output else ""
-        results = {}
-        for name, value in self._values().items():
+        found = {}
+        for name, value in self._values(average).items():
             value = self.score_range.apply(value)  # NaN after out-of-range scores
             # (2,) or, per class, (2, C): one sort of the replicates either way.
             bounds = ops.quantile(value[1:], [tail, 1.0 - tail], axis=0)
+            found[name] = (value[0], bounds[0], bounds[1])
+        return found
+
+    def result(self) -> Any:
+        output = compiled_output_name(self)
+        lead = f"{output}_" if output else ""
+        results = {}
+        for name, (point, low, high) in self._intervals().items():
             keys = [lead + name]
-            points, lows, highs = [value[0]], [bounds[0]], [bounds[1]]
-            if len(value.shape) == 2:  # average=None: one key per class
-                keys = [f"{keys[0]}/{c}" for c in _class_names(self.metric, value)]
-                points, lows, highs = (
-                    ops.unstack(v) for v in (value[0], bounds[0], bounds[1])
-                )
-            for key, point, low, high in zip(keys, points, lows, highs, strict=True):
-                results[key] = cast_to(point, self.dtype)
-                results[f"{key}_low"] = cast_to(low, self.dtype)
-                results[f"{key}_high"] = cast_to(high, self.dtype)
+            points, lows, highs = [point], [low], [high]
+            if len(point.shape) == 1:  # average=None: one key per class
+                keys = [f"{keys[0]}/{c}" for c in _class_names(self.metric, point)]
+                points, lows, highs = (ops.unstack(v) for v in (point, low, high))
+            for key, p, lo, hi in zip(keys, points, lows, highs, strict=True):
+                results[key] = cast_to(p, self.dtype)
+                results[f"{key}_low"] = cast_to(lo, self.dtype)
+                results[f"{key}_high"] = cast_to(hi, self.dtype)
         return results
 
     def get_config(self) -> Any:
@@ -244,9 +255,9 @@ def _score_names(metric: Any) -> tuple[str, ...]:
     return (metric.score,)
 
 
-def _class_names(metric: Any, value: Tensor) -> list[str]:
+def _class_names(metric: Any, per_class: Tensor) -> list[str]:
     names = getattr(metric, "class_names", None)
-    return list(names) if names else [str(i) for i in range(value.shape[1])]
+    return list(names) if names else [str(i) for i in range(per_class.shape[0])]
 
 
 def _key(metric: Any, score: str) -> str:
