@@ -26,3 +26,11 @@ def declared_config(obj: Any) -> dict[str, Any]:
             value = getattr(obj, field)
             config[field] = str(value) if isinstance(value, PurePath) else value
     return config
+
+
+def arguments(call_locals: dict[str, Any], *leave_out: str) -> dict[str, Any]:
+    """A constructor's arguments, read from its `locals()` at the top of its body,
+    without `self` (and the `__class__` cell of `super()`) and `leave_out`: what a
+    subclass with an explicit signature passes on to its base unchanged."""
+    skipped = {"self", "__class__", *leave_out}
+    return {name: value for name, value in call_locals.items() if name not in skipped}

@@ -19,6 +19,10 @@ private names here and nowhere else:
   `best_epoch` (what `restore_best_weights` restores).
 - `Distribution._process_id`: this process's index in a multi-process Keras
   distribution (JAX); Keras makes `num_processes` public but not the index.
+- `CompileMetrics._flat_metrics` / `_flat_weighted_metrics`: the compiled metrics
+  of each model output with the output's name (`MetricsList.output_name`), which
+  `model.metrics` flattens away; the log keys of a model with several outputs
+  start with it.
 
 `tests/test_keras_compat.py` checks each against the installed Keras; when Keras
 changes them, these functions raise a `RuntimeError` that names the Keras version
@@ -82,6 +86,27 @@ def compiled_output_name(metric: Any) -> str | None:
             if any(m is metric for m in held):
                 return getattr(metrics_list, "output_name", None)
     return None
+
+
+def compiled_metrics_by_output(model: Any) -> list[tuple[Any, str | None]]:
+    """`(metric, output name)` for every metric `compile()` gave `model` (the
+    output name is None in a single-output model), then `(metric, None)` for
+    the model's other metrics (losses, metrics added by layers)."""
+    found: list[tuple[Any, str | None]] = []
+    for metric in getattr(model, "metrics", None) or []:
+        if type(metric).__name__ != "CompileMetrics":
+            found.append((metric, None))
+            continue
+        if not getattr(metric, "built", False):
+            continue  # no metric lists before the first step
+        try:
+            lists = [*metric._flat_metrics, *metric._flat_weighted_metrics]
+        except AttributeError:
+            raise _changed("CompileMetrics._flat_metrics") from None
+        for metrics_list in lists:
+            for held in getattr(metrics_list, "metrics", None) or ():
+                found.append((held, getattr(metrics_list, "output_name", None)))
+    return found
 
 
 def distribution_process(distribution: Any) -> tuple[int, int]:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keras_extras._keras_compat import metric_direction
-from keras_extras.metrics.scores import SCORES
+from keras_extras._naming import metric_log_keys
 
 __all__ = ["log_key_and_direction", "objective"]
 
@@ -23,10 +22,12 @@ def log_key_and_direction(
     """The log key of `metric` (or of one of its scores) and "max" or "min".
 
     Args:
-        metric: a metric as passed to `compile()`: a keras-extras metric, or any
-            Keras metric that declares a direction.
-        score: for a dict-valued metric (`ClassificationMetrics`), which of its
-            scores; may be omitted when it has one. Not used otherwise.
+        metric: a metric as passed to `compile()`: a keras-extras metric (its
+            `log_keys()` say the keys and directions), or any Keras metric that
+            declares a direction.
+        score: for a metric with several scored keys (`ClassificationMetrics`,
+            `Bootstrap` of one), which of its scores; may be omitted when it
+            has one.
         validation: the key of the validation value (`val_...`), which is what
             a search should rank. Defaults to True.
 
@@ -40,32 +41,35 @@ def log_key_and_direction(
         >>> both = ClassificationMetrics(num_classes=3, metrics=("f1", "mcc"))
         >>> log_key_and_direction(both, "mcc", validation=False)
         ('mcc', 'max')
+        >>> from keras_extras.metrics import Bootstrap, BrierScore
+        >>> log_key_and_direction(Bootstrap(BrierScore()))
+        ('val_brier_score', 'min')
     """
-    names = getattr(metric, "score_names", None)
-    direction: str | None
-    if names:
-        if score is None and len(names) == 1:
-            score = names[0]
-        if score is None or score not in names:
-            raise ValueError(
-                f"Invalid `score` for {metric.name!r}: expected one of "
-                f"{tuple(names)}. Received: score={score!r}"
-            )
-        key, direction = metric.log_key(score), SCORES[score].direction
-    else:
-        if score is not None:
-            raise ValueError(
-                f"`score` applies to dict-valued metrics only; {metric.name!r} has "
-                f"one value. Received: score={score!r}"
-            )
-        key, direction = metric.name, metric_direction(metric)
-        if direction is None:
-            raise ValueError(
-                f"The metric {metric.name!r} declares no direction: build "
-                "`keras_tuner.Objective(name, direction)` yourself."
-            )
+    keys = metric_log_keys(metric)
+    scored = {
+        key: info
+        for key, info in keys.items()
+        if info.direction is not None and info.bound is None and info.class_name is None
+    }
+    if not scored:
+        raise ValueError(
+            f"The metric {metric.name!r} declares no direction: build "
+            "`keras_tuner.Objective(name, direction)` yourself."
+        )
+    chosen = [
+        (key, info)
+        for key, info in scored.items()
+        if score is None or score in (key, info.score)
+    ]
+    if len(chosen) != 1:
+        choices = tuple(info.score for info in scored.values())
+        raise ValueError(
+            f"Invalid `score` for {metric.name!r}: expected one of {choices}. "
+            f"Received: score={score!r}"
+        )
+    key, info = chosen[0]
     prefix = "val_" if validation else ""
-    return prefix + key, "max" if direction == "up" else "min"
+    return prefix + key, "max" if info.direction == "up" else "min"
 
 
 def objective(metric: Any, score: str | None = None, validation: bool = True) -> Any:

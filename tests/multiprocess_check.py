@@ -135,7 +135,7 @@ def run_jax(rank: int, world: int, port: int, out: Path) -> dict:
         "files": sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()),
         "report_reference": report_reference,
         "report_logged": {
-            k: v[-1] for k, v in history.history.items() if k.startswith("val_f1_")
+            k: v[-1] for k, v in history.history.items() if k.startswith("val_f1/")
         },
     }
 

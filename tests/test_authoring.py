@@ -11,7 +11,9 @@ from keras import ops
 
 import keras_extras.metrics as metrics
 from keras_extras import authoring
-from keras_extras.metrics import calibration, confusion, distribution, ranking
+from keras_extras.metrics import calibration, distribution
+from keras_extras.metrics.confusion import state
+from keras_extras.metrics.ranking import curves, histograms
 
 PACKAGE_DIR = pathlib.Path(authoring.__file__).parent
 
@@ -22,11 +24,11 @@ def test_every_library_metric_is_built_on_the_public_base_class():
 
 
 def test_library_modules_use_the_same_objects():
-    assert confusion.classification_inputs is authoring.classification_inputs
-    assert confusion.CompensatedSum is authoring.CompensatedSum
-    assert confusion.safe_divide is authoring.safe_divide
+    assert state.classification_inputs is authoring.classification_inputs
+    assert state.CompensatedSum is authoring.CompensatedSum
+    assert curves.ExtrasMetric is authoring.ExtrasMetric
     assert calibration.probability_inputs is authoring.probability_inputs
-    assert ranking.weighted_bincount is authoring.weighted_bincount
+    assert histograms.weighted_bincount is authoring.weighted_bincount
     assert distribution.class_probabilities is authoring.class_probabilities
     assert issubclass(distribution.UniformKLDivergence, authoring.PerSampleMean)
 

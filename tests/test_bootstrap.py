@@ -96,15 +96,17 @@ def test_average_none_gives_an_interval_per_class():
     # Each bound is numpy's percentile of that class's replicates, and with the
     # same seed (the same draws) the classes' replicates average to the macro
     # replicates, which test_each_replicate... and the coverage test check.
-    values = to_numpy(per_class._values()["f1_score"])  # (1 + 40, 3)
+    state = per_class.replicates.value()
+    values = to_numpy(per_class.metric.replicate_values(state)["f1_score"])  # (41, 3)
     low, high = np.quantile(values[1:], [0.025, 0.975], axis=0)
     for k in range(3):
         assert float(got[f"f1_score/{k}_low"]) == pytest.approx(low[k], abs=1e-6)
         assert float(got[f"f1_score/{k}_high"]) == pytest.approx(high[k], abs=1e-6)
     macro = kem.Bootstrap(kem.F1Score(num_classes=3), num_replicates=40, seed=7)
     run_metric(macro, batches)
+    macro_values = macro.metric.replicate_values(macro.replicates.value())
     np.testing.assert_allclose(
-        values.mean(-1), to_numpy(macro._values()["f1_score"]), atol=1e-6
+        values.mean(-1), to_numpy(macro_values["f1_score"]), atol=1e-6
     )
 
 
@@ -294,7 +296,9 @@ def test_each_replicate_is_the_metric_under_its_weights(name):
     )
     assert tuple(increment.shape) == metric.replicate_state_shape(6)
     assert float(keras.ops.convert_to_numpy(out_of_range)) == 0.0
-    got = np.asarray(keras.ops.convert_to_numpy(metric.replicate_values(increment)))
+    values = metric.replicate_values(increment)
+    assert set(values) == {metric.name}
+    got = np.asarray(keras.ops.convert_to_numpy(values[metric.name]))
     for r in range(6):
         alone = WEIGHTED_SUM_METRICS[name]()
         alone.update_state(y_true, y_pred, sample_weight=weight * poisson[:, r])

@@ -507,7 +507,7 @@ def test_classification_report_matches_sklearn(tmp_path):
         validation[1], predicted, labels=[0, 1, 2], zero_division=0
     )
     for i, name in enumerate(CLASSES):
-        assert history.history[f"val_f1_{name}"][-1] == pytest.approx(
+        assert history.history[f"val_f1/{name}"][-1] == pytest.approx(
             expected[2][i], abs=1e-6
         )
         assert saved[-1]["precision"][i] == pytest.approx(expected[0][i], abs=1e-6)
@@ -546,9 +546,9 @@ def test_classification_report_intervals_are_bootstrap_percentiles(tmp_path, cap
     direct = {k: float(v) for k, v in same_draws.result().items()}
     for row, score in enumerate(["precision", "recall", "f1"]):
         for i, name in enumerate(CLASSES):
-            value = history.history[f"val_{score}_{name}"][-1]
-            low = history.history[f"val_{score}_{name}_low"][-1]
-            high = history.history[f"val_{score}_{name}_high"][-1]
+            value = history.history[f"val_{score}/{name}"][-1]
+            low = history.history[f"val_{score}/{name}_low"][-1]
+            high = history.history[f"val_{score}/{name}_high"][-1]
             assert value == pytest.approx(expected[row][i], abs=1e-6)
             assert low <= value <= high
             assert low == pytest.approx(direct[f"{score}/{name}_low"], abs=1e-6)

@@ -34,7 +34,7 @@ from keras_extras.metrics import (
     Recall,
     Specificity,
 )
-from keras_extras.metrics.confusion import SCORES
+from keras_extras.metrics.scores import SCORES
 
 ATOL = 1e-6
 ALL_SCORES = tuple(SCORES)  # the built-in scores (tests may register more)

@@ -50,7 +50,7 @@ def test_metrics_and_callbacks_under_data_parallel(tmp_path):
             np.testing.assert_allclose(logs[name], expected, atol=1e-6, err_msg=name)
         np.testing.assert_allclose(result["fit"][f"val_{name}"], expected, atol=1e-6)
     keys = result["callbacks"]["history_keys"]
-    for key in ("learning_rate", "ms_per_step", "val_f1_0", "samples_per_second"):
+    for key in ("learning_rate", "ms_per_step", "val_f1/0", "samples_per_second"):
         assert key in keys
     assert sorted(result["callbacks"]["pictures"]) == ["cm.png", "history.png"]
     if BACKEND == "tensorflow":  # 2 replicas at 2**30 each, summed on read: exact
@@ -226,7 +226,7 @@ def test_other_processes_write_no_file_and_time_limit_refuses(tmp_path, monkeypa
         kec.ClassificationReport((probs, labels), path=tmp_path / "report.json"),
     ]
     history = model.fit(probs, labels, epochs=2, verbose=0, callbacks=callbacks)
-    assert "val_f1_0" in history.history  # the report still logs, as on rank 0
+    assert "val_f1/0" in history.history  # the report still logs, as on rank 0
     assert list(tmp_path.rglob("*")) == []
     assert callbacks[0].best_model_path is None
     with pytest.raises(RuntimeError, match="TimeLimit cannot stop 2 training"):

@@ -38,7 +38,7 @@ def test_iris_job_runs_and_reloads(tmp_path, backend):
         assert (out / picture).stat().st_size > 0
     csv = (out / "history.csv").read_text().splitlines()
     assert len(csv) == 5
-    assert {"learning_rate", "val_f1_setosa"} <= set(csv[0].split(","))
+    assert {"learning_rate", "val_f1/setosa"} <= set(csv[0].split(","))
     report = json.loads((out / "classification_report.json").read_text())
     assert report[-1]["class_names"] == ["setosa", "versicolor", "virginica"]
     summary = json.loads((out / "metrics.json").read_text())

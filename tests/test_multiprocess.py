@@ -135,9 +135,9 @@ def test_two_processes_give_the_single_process_metrics(tmp_path):
         for result in results:
             logged, expected = result["report_logged"], result["report_reference"]
             for k in range(3):
-                f1 = logged[f"val_f1_{k}"]
+                f1 = logged[f"val_f1/{k}"]
                 assert abs(f1 - expected["f1"][k]) < 1e-6, (k, f1, expected["f1"][k])
-                assert logged[f"val_f1_{k}_low"] <= f1 <= logged[f"val_f1_{k}_high"]
+                assert logged[f"val_f1/{k}_low"] <= f1 <= logged[f"val_f1/{k}_high"]
 
 
 def _recipe() -> str:

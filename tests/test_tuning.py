@@ -41,8 +41,10 @@ def test_bad_score_arguments_are_refused():
     both = ClassificationMetrics(num_classes=3, metrics=["f1", "mcc"])
     with pytest.raises(ValueError, match="score=None"):
         log_key_and_direction(both)
-    with pytest.raises(ValueError, match="score='f1'"):
-        log_key_and_direction(F1Score(num_classes=3), "f1")
+    with pytest.raises(ValueError, match="score='mcc'"):
+        log_key_and_direction(F1Score(num_classes=3), "mcc")
+    # A single score's metric answers to its score's name too.
+    assert log_key_and_direction(F1Score(num_classes=3), "f1")[0] == "val_f1_score"
 
 
 def test_objective_builds_a_keras_tuner_objective(monkeypatch):

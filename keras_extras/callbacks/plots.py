@@ -13,6 +13,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_extras._naming import BOUNDS, split_bound
 from keras_extras._validation import check_bool, check_int, check_one_of
 from keras_extras.callbacks._figures import pyplot, save_figure
 from keras_extras.callbacks._monitor import as_float
@@ -24,12 +25,11 @@ from keras_extras.callbacks._validation_data import (
 from keras_extras.callbacks.base import ConfigMixin
 from keras_extras.metrics.confusion import NORMALIZATIONS, normalize_matrix
 
-BOUNDS = ("_low", "_high")
 
-
-def _is_bound(key: str, history: dict) -> bool:
+def is_bound(key: str, history: dict[str, Any]) -> bool:
     """`x_low` / `x_high` next to `x` (a `Bootstrap` interval): drawn as a band."""
-    return any(key.endswith(end) and key[: -len(end)] in history for end in BOUNDS)
+    base, bound = split_bound(key)
+    return bound is not None and base in history
 
 
 def history_panels(history: dict) -> dict:
@@ -37,7 +37,7 @@ def history_panels(history: dict) -> dict:
     interval bounds (`x_low`, `x_high`) go with `x`, as a band."""
     panels: dict[str, dict] = {}
     for key, values in history.items():
-        if _is_bound(key, history):
+        if is_bound(key, history):
             continue
         base = key.removeprefix("val_")
         if base != key and base not in history:

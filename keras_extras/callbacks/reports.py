@@ -10,6 +10,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_extras._naming import class_key
 from keras_extras._typing import Tensor
 from keras_extras._validation import check_int, check_number
 from keras_extras.callbacks._files import atomic_write
@@ -48,32 +49,43 @@ def intervals(
     y: Tensor,
     predictions: Tensor,
     weight: Tensor | None,
-    num_classes: int,
+    class_names: list[str],
     num_replicates: int,
     confidence: float,
     seed: int | None,
-) -> dict:
+) -> dict[str, Any]:
     """Bootstrap intervals of `ROWS` per class and averaged: `{"precision_low":
     [per class], ..., "macro": {"f1_low": ...}, "weighted": {...}}`, all read
-    from one bootstrap state, so from the same replicate weights."""
+    from one bootstrap state (`Bootstrap.intervals(view)`), so from the same
+    replicate weights."""
+    per_class = ClassificationMetrics(
+        num_classes=len(class_names),
+        metrics=ROWS,
+        average=None,
+        class_names=class_names,
+    )
     metric = Bootstrap(
-        ClassificationMetrics(num_classes=num_classes, metrics=ROWS, average=None),
-        num_replicates=num_replicates,
-        confidence=confidence,
-        seed=seed,
+        per_class, num_replicates=num_replicates, confidence=confidence, seed=seed
     )
     metric.update_state(y, predictions, sample_weight=weight)
     found: dict[str, Any] = {}
-    for average in (None, "macro", "weighted"):
-        bounds = {
-            f"{score}{end}": ops.convert_to_numpy(value).tolist()
-            for score, (_, low, high) in metric._intervals(average).items()
-            for end, value in (("_low", low), ("_high", high))
+    for average in ("macro", "weighted"):
+        view = ClassificationMetrics(
+            num_classes=len(class_names), metrics=ROWS, average=average
+        )
+        bounds = metric.intervals(view)
+        found[average] = {
+            f"{score}{end}": float(ops.convert_to_numpy(bounds[score][index]))
+            for score in ROWS
+            for index, end in ((1, "_low"), (2, "_high"))
         }
-        if average is None:
-            found.update(bounds)
-        else:
-            found[average] = bounds
+    bounds = metric.intervals()
+    for score in ROWS:
+        for index, end in ((1, "_low"), (2, "_high")):
+            found[f"{score}{end}"] = [
+                float(ops.convert_to_numpy(bounds[class_key(score, name)][index]))
+                for name in class_names
+            ]
     return found
 
 
@@ -106,10 +118,6 @@ def format_report(result: dict, class_names: Any) -> str:
     return "\n".join(lines)
 
 
-def _log_key(name: str) -> str:
-    return "".join(c if c.isalnum() else "_" for c in str(name)).strip("_").lower()
-
-
 @keras.saving.register_keras_serializable(package="keras_extras")
 class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
     """Per-class precision, recall, F1 and support on validation data.
@@ -123,14 +131,15 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
 
     plus macro and support-weighted averages. The table is printed (unless
     `verbose=0`), each per-class value is added to the logs as
-    `val_<score>_<class>` (e.g. `val_f1_setosa`), and, with `path`, the report of
-    every evaluated epoch is written to a JSON file.
+    `val_<score>/<class>` (e.g. `val_f1/setosa`, the per-class key format of
+    every keras-extras metric), and, with `path`, the report of every evaluated
+    epoch is written to a JSON file.
 
     With `num_replicates`, every value also gets a confidence interval from
     `keras_extras.metrics.Bootstrap` over the same predictions (percentile
     interval of a Poisson bootstrap, one set of replicate weights for all rows):
     `[low, high]` in the table, `<score>_low` / `<score>_high` in the JSON, and
-    `val_<score>_<class>_low` / `_high` in the logs, which `PlotHistory` draws
+    `val_<score>/<class>_low` / `_high` in the logs, which `PlotHistory` draws
     as bands.
 
     Args:
@@ -211,7 +220,7 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
                 y,
                 predictions,
                 weight,
-                len(names),
+                names,
                 self.num_replicates,
                 self.confidence,
                 self.seed,
@@ -228,7 +237,7 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
                 for end in ends:
                     values = result[f"{score}{end}"]
                     for name, value in zip(names, values, strict=True):
-                        logs[f"val_{score}_{_log_key(name)}{end}"] = value
+                        logs[f"val_{class_key(score, name)}{end}"] = value
         if self.verbose and is_main_process():
             print(f"\nClassification report, epoch {epoch + 1}:")
             print(format_report(result, names))

@@ -19,7 +19,8 @@ from keras import ops
 
 from keras_extras._config import declared_config
 from keras_extras._keras_compat import set_metric_direction
-from keras_extras._typing import Tensor
+from keras_extras._naming import LogKey, output_lead
+from keras_extras._typing import Direction, Tensor
 from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.inputs import (
     broadcast_sample_weight,
@@ -71,7 +72,10 @@ class ExtrasMetric(keras.metrics.Metric):
       is None (Keras derives one from the class name without it);
     - **monitor direction**: the class attribute `direction` ("up" when higher
       is better, "down" otherwise) is what Keras' `EarlyStopping` and
-      `ModelCheckpoint` read in `mode="auto"`; without it they assume "down".
+      `ModelCheckpoint` read in `mode="auto"`; without it they assume "down";
+    - **log keys**: `log_keys()` says which keys the metric writes into the
+      training logs and which way each is better (`keras_extras._naming`); a
+      metric whose `result()` is a dict overrides `value_keys()`.
 
     Args:
         name: metric name, used as the key in the training logs.
@@ -102,7 +106,7 @@ class ExtrasMetric(keras.metrics.Metric):
         0.8
     """
 
-    direction = "up"
+    direction: Direction = "up"
     default_name = ""
     config_fields: tuple[str, ...] = ()
     registration_package: str | None = None
@@ -114,10 +118,42 @@ class ExtrasMetric(keras.metrics.Metric):
 
     def __init__(self, name: str | None = None, dtype: Any = None) -> None:
         super().__init__(name=name or self.default_name or None, dtype=dtype)
-        set_metric_direction(self, self.direction)
+        set_metric_direction(self, self.declared_direction())
 
     def get_config(self) -> Any:
         return {**super().get_config(), **declared_config(self)}
+
+    def declared_direction(self) -> Direction:
+        """Which way the metric is better: the class attribute `direction`."""
+        return self.direction
+
+    def value_keys(self) -> dict[str, LogKey]:
+        """The keys of this metric's values before their lead (see `log_keys`):
+        its name, with its direction."""
+        return {self.name: LogKey(self.declared_direction(), self.name)}
+
+    def key_lead(self, output_name: str | None) -> str:
+        """What starts each key in a model output named `output_name` (None in a
+        single-output model): the output's name and "_", as Keras does."""
+        return output_lead(output_name)
+
+    def log_keys(self, output_name: str | None = None) -> dict[str, LogKey]:
+        """The keys this metric writes into the training logs (without "val_")
+        and, for each, which way it is better (`LogKey.direction`).
+
+        Args:
+            output_name: the model output the metric is compiled for, in a model
+                with several outputs (its keys then start with it). Defaults to
+                None.
+
+        Example:
+            >>> from keras_extras.metrics import F1Score
+            >>> keys = F1Score(num_classes=3).log_keys(output_name="a")
+            >>> list(keys), keys["a_f1_score"].direction
+            (['a_f1_score'], 'up')
+        """
+        lead = self.key_lead(output_name)
+        return {lead + key: info for key, info in self.value_keys().items()}
 
 
 class PerSampleMean(ExtrasMetric):
@@ -200,9 +236,9 @@ class PerSampleMean(ExtrasMetric):
         replicated = replicate(ops.ones((rows,), "float32"))  # (samples, R)
         return ops.matmul(ops.transpose(replicated), per_sample), out_of_range
 
-    def replicate_values(self, state: Tensor) -> Any:
+    def replicate_values(self, state: Tensor) -> dict[str, Any]:
         """The metric's value in each replicate of a `(replicates, 2)` state."""
-        return safe_divide(state[:, 0], state[:, 1])
+        return {self.name: safe_divide(state[:, 0], state[:, 1])}
 
 
 class ScoreRangeGuard:

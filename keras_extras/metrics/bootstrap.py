@@ -11,18 +11,18 @@ import numpy as np
 from keras import ops
 
 from keras_extras._keras_compat import compiled_output_name
+from keras_extras._naming import (
+    BOUNDS,
+    LogKey,
+    expand_classes,
+    expand_values,
+    interval_keys,
+)
 from keras_extras._typing import Tensor
 from keras_extras._validation import check_int, check_number
 from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.base import ExtrasMetric, ScoreRangeGuard
-from keras_extras.metrics.confusion import (
-    ClassificationMetrics,
-    ConfusionStateMetric,
-    ScoreMetric,
-    _class_statistics,
-)
 from keras_extras.metrics.inputs import cast_to
-from keras_extras.metrics.scores import ClassStatistics, compute_scores
 
 # P(X <= k) for X ~ Poisson(1), k = 0..11; P(X > 11) < 1e-9.
 _POISSON_CDF = np.cumsum(
@@ -69,7 +69,9 @@ class Bootstrap(ExtrasMetric):
             `ExpectedCalibrationError`, `BrierScore`,
             `UniformKLDivergence` or `PredictiveEntropy`. Other metrics can
             join by implementing `replicate_state_shape`, `replicate_increment`
-            and `replicate_values` (see `PerSampleMean`).
+            and `replicate_values` (see `PerSampleMean`); the keys and their
+            directions are the wrapped metric's `value_keys()`, each with its
+            `_low` and `_high` bound.
         num_replicates: bootstrap replicates, >= 2. The state and the cost of
             `result()` grow with it. Defaults to 100.
         confidence: the interval's nominal coverage, in (0, 1). Defaults to 0.95.
@@ -109,7 +111,6 @@ class Bootstrap(ExtrasMetric):
             if isinstance(metric, dict)
             else metric
         )
-        _check_metric(scored)
         self.num_replicates = check_int("num_replicates", num_replicates, minimum=2)
         self.confidence = check_number(
             "confidence", confidence, 0.0, 1.0, low_inclusive=False
@@ -120,13 +121,12 @@ class Bootstrap(ExtrasMetric):
                 f"Received: confidence={confidence!r}"
             )
         self.seed = check_int("seed", seed, minimum=0, allow_none=True)
+        shape = _check_metric(scored, 1 + self.num_replicates)
         super().__init__(name=name or f"{self.default_name}_{scored.name}", dtype=dtype)
         # The wrapped metric describes the scores; its own state is not used (slice
         # 0 of ours is the point estimate), so it is kept out of Keras' tracking.
         self.__dict__["_scored"] = scored
-        self.replicates = CompensatedSum(
-            self, "replicates", _state_shape(scored, 1 + self.num_replicates)
-        )
+        self.replicates = CompensatedSum(self, "replicates", shape)
         self.score_range = ScoreRangeGuard(self)
         self.seed_generator = keras.random.SeedGenerator(seed)
         # A metric variable, so compiled steps carry the generator's state.
@@ -169,77 +169,66 @@ class Bootstrap(ExtrasMetric):
     def update_state(
         self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
     ) -> None:
-        scored = self.metric
-        replicate = self._replicator()
-        if isinstance(scored, ConfusionStateMetric):
-            true_ids, pred_ids, weights = scored.formatted_inputs(
-                y_true, y_pred, sample_weight
-            )
-            increment = _class_statistics(
-                true_ids,
-                pred_ids,
-                replicate(weights),
-                scored.layout,
-                scored._built()[1],
-            )
-        else:
-            increment, out_of_range = scored.replicate_increment(
-                y_true, y_pred, sample_weight, replicate
-            )
-            self.score_range.add(out_of_range)
+        increment, out_of_range = self.metric.replicate_increment(
+            y_true, y_pred, sample_weight, self._replicator()
+        )
+        self.score_range.add(out_of_range)
         self.replicates.add(increment)
 
-    def _values(self, average: Any = ...) -> dict:
-        """Each key's value in the point estimate and in every replicate.
+    def intervals(self, view: ExtrasMetric | None = None) -> dict[str, Any]:
+        """`{key: (point, low, high)}` for every scored key of the wrapped metric
+        (one per class for a per-class value), scalar tensors, keys without
+        their lead.
 
-        `average` (confusion family) reads the state under another average than
-        the wrapped metric's, if the state keeps the rows it needs: a report
-        takes per-class and averaged intervals from one state, so from the same
-        replicate weights.
+        Args:
+            view: read the replicates through another metric whose replicated
+                state has the same layout, e.g. the same scores under another
+                `average`, so that a report's per-class and averaged intervals
+                come from the same replicate weights. Defaults to the wrapped
+                metric.
         """
-        scored = self.metric
-        state = self.replicates.value()
-        if not isinstance(scored, ConfusionStateMetric):
-            return {scored.name: scored.replicate_values(state)}
-        rows = ops.unstack(state, axis=1)
-        statistics = ClassStatistics(
-            dict(zip(scored.layout, rows, strict=True)), scored.task
+        reader = self.metric if view is None else view
+        if view is not None:
+            shape = tuple(view.replicate_state_shape(1 + self.num_replicates))
+            if shape != tuple(self.replicates.shape):
+                raise ValueError(
+                    f"Invalid `view`: its replicated state {shape} differs from "
+                    f"this Bootstrap's {tuple(self.replicates.shape)}."
+                )
+        keys = reader.value_keys()
+        values = reader.replicate_values(self.replicates.value())
+        scored = {k: v for k, v in values.items() if keys[k].direction is not None}
+        expanded = expand_values(scored, keys)
+        names = list(expanded)
+        # NaN after out-of-range scores; (1 + R, K): one sort for every key.
+        stacked = self.score_range.apply(
+            ops.stack([expanded[name] for name in names], axis=-1)
         )
-        names = _score_names(scored)
-        values = compute_scores(
-            names,
-            statistics,
-            average=scored.average if average is ... else average,
-            zero_division=scored.zero_division,
-            options=scored.score_options(),
-        )
-        return {_key(scored, name): values[name] for name in names}
-
-    def _intervals(self, average: Any = ...) -> dict:
-        """`{key: (point, low, high)}`, each `()` or, per class, `(C,)`."""
         tail = (1.0 - self.confidence) / 2.0
-        found = {}
-        for name, value in self._values(average).items():
-            value = self.score_range.apply(value)  # NaN after out-of-range scores
-            # (2,) or, per class, (2, C): one sort of the replicates either way.
-            bounds = ops.quantile(value[1:], [tail, 1.0 - tail], axis=0)
-            found[name] = (value[0], bounds[0], bounds[1])
-        return found
+        bounds = ops.quantile(stacked[1:], [tail, 1.0 - tail], axis=0)
+        return {
+            name: (stacked[0, i], bounds[0, i], bounds[1, i])
+            for i, name in enumerate(names)
+        }
+
+    def value_keys(self) -> dict[str, LogKey]:
+        """The wrapped metric's scored keys (one per class for a per-class
+        value), each with its interval bounds, in its direction."""
+        keys: dict[str, LogKey] = {}
+        for key, info in expand_classes(self.metric.value_keys()).items():
+            if info.direction is not None:
+                keys.update(interval_keys(key, info))
+        return keys
+
+    def key_lead(self, output_name: str | None) -> str:
+        return self.metric.key_lead(output_name)
 
     def result(self) -> Any:
-        output = compiled_output_name(self)
-        lead = f"{output}_" if output else ""
+        lead = self.key_lead(compiled_output_name(self))
         results = {}
-        for name, (point, low, high) in self._intervals().items():
-            keys = [lead + name]
-            points, lows, highs = [point], [low], [high]
-            if len(point.shape) == 1:  # average=None: one key per class
-                keys = [f"{keys[0]}/{c}" for c in _class_names(self.metric, point)]
-                points, lows, highs = (ops.unstack(v) for v in (point, low, high))
-            for key, p, lo, hi in zip(keys, points, lows, highs, strict=True):
-                results[key] = cast_to(p, self.dtype)
-                results[f"{key}_low"] = cast_to(lo, self.dtype)
-                results[f"{key}_high"] = cast_to(hi, self.dtype)
+        for key, values in self.intervals().items():
+            for end, value in zip(("", *BOUNDS), values, strict=True):
+                results[lead + key + end] = cast_to(value, self.dtype)
         return results
 
     def get_config(self) -> Any:
@@ -249,49 +238,18 @@ class Bootstrap(ExtrasMetric):
         }
 
 
-def _score_names(metric: Any) -> tuple[str, ...]:
-    if isinstance(metric, ClassificationMetrics):
-        return tuple(metric.score_names)
-    return (metric.score,)
-
-
-def _class_names(metric: Any, per_class: Tensor) -> list[str]:
-    names = getattr(metric, "class_names", None)
-    return list(names) if names else [str(i) for i in range(per_class.shape[0])]
-
-
-def _key(metric: Any, score: str) -> str:
-    if isinstance(metric, ClassificationMetrics):
-        return f"{metric.prefix}{score}"
-    return metric.name
-
-
-def _state_shape(metric: Any, replicates: int) -> tuple[int, ...]:
-    if isinstance(metric, ConfusionStateMetric):
-        return (replicates, len(metric.layout), int(metric.num_classes or 0))
-    return tuple(metric.replicate_state_shape(replicates))
-
-
-def _check_metric(metric: Any) -> None:
-    if isinstance(metric, ConfusionStateMetric):
-        supported = isinstance(metric, (ScoreMetric, ClassificationMetrics)) and not (
-            metric.layout == "matrix"
-            or metric.task == "multilabel"
-            or metric.num_classes is None
-        )
-    else:
-        supported = isinstance(metric, ExtrasMetric) and hasattr(
-            metric, "replicate_increment"
-        )
-    if not supported:
+def _check_metric(metric: Any, replicates: int) -> tuple[int, ...]:
+    """The replicated state's shape, once `metric` is known to take part."""
+    if not isinstance(metric, ExtrasMetric) or not hasattr(
+        metric, "replicate_increment"
+    ):
         raise ValueError(
-            "Invalid `metric` for Bootstrap: expected a keras-extras metric with a "
-            "scalar result whose state is a weighted sum: a confusion-family "
-            "metric (F1Score, Precision, ..., or ClassificationMetrics; task "
-            "'binary' or 'multiclass', num_classes given, no matrix state such "
-            "as ConfusionMatrix or weighted CohenKappa), a "
+            "Invalid `metric` for Bootstrap: expected a keras-extras metric whose "
+            "state is a weighted sum and that implements the replicate protocol "
+            "(`replicate_state_shape`, `replicate_increment`, `replicate_values`): "
+            "a confusion-family metric (F1Score, ..., ClassificationMetrics), a "
             "curve metric (AUROC, AveragePrecision, PrecisionAtRecall, ...), "
-            "ExpectedCalibrationError, BrierScore or a "
-            "per-sample mean (UniformKLDivergence, PredictiveEntropy). Received: "
-            f"{metric!r}"
+            "ExpectedCalibrationError, BrierScore or a per-sample mean "
+            f"(UniformKLDivergence, PredictiveEntropy). Received: {metric!r}"
         )
+    return tuple(metric.replicate_state_shape(replicates))

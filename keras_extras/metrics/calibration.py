@@ -186,9 +186,9 @@ class ExpectedCalibrationError(ExtrasMetric):
     ) -> Any:
         return self._binned(y_true, y_pred, sample_weight, replicate)
 
-    def replicate_values(self, state: Tensor) -> Any:
+    def replicate_values(self, state: Tensor) -> dict[str, Any]:
         weight, confidence, hits = ops.unstack(state, axis=1)
-        return calibration_error(weight, confidence, hits, self.norm)
+        return {self.name: calibration_error(weight, confidence, hits, self.norm)}
 
     def result(self) -> Any:
         weight, confidence, hits = ops.unstack(self.bins.value())

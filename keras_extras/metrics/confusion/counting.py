@@ -1,0 +1,91 @@
+"""Confusion counts of one batch, in one scatter-add: the per-class statistics
+the scores read, or the full matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from keras import ops
+
+from keras_extras._typing import Normalization, Tensor
+from keras_extras.metrics.accumulators import weighted_bincount
+from keras_extras.metrics.base import safe_divide
+
+NORMALIZATIONS = (None, "true", "pred", "all")
+
+
+def confusion_counts(
+    true_ids: Tensor, pred_ids: Tensor, weights: Tensor, task: str, num_classes: int
+) -> Any:
+    """Weighted confusion counts of one batch, flat: `(C*C,)` or `(4*C,)`.
+
+    Multiclass and binary: bin `true * C + pred`. Multilabel: label `l` with truth
+    `t` and decision `p` goes to bin `4 * l + 2 * t + p`.
+    """
+    if task == "multilabel":
+        labels = ops.arange(num_classes, dtype="int32")
+        ids = 4 * labels + 2 * true_ids + pred_ids
+        ids, weights = ops.reshape(ids, (-1,)), ops.reshape(weights, (-1,))
+        return weighted_bincount(ids, weights, 4 * num_classes)
+    ids = true_ids * num_classes + pred_ids
+    return weighted_bincount(ids, weights, num_classes * num_classes)
+
+
+def class_statistics(
+    true_ids: Tensor,
+    pred_ids: Tensor,
+    weights: Tensor,
+    rows: Sequence[str],
+    num_classes: int,
+) -> Any:
+    """Per-class statistics of one batch, `(len(rows), C)`, in one scatter-add.
+
+    Row "tp" sums the weights of correct samples by class, "predicted" all weights
+    by predicted class, "actual" by true class: the ids of row `r` are offset by
+    `r * C` and every row goes through a single weighted bincount. With weights
+    `(N, R)` (bootstrap replicates), replicate `k` is offset by `k * rows * C`
+    and the result is `(R, len(rows), C)`, still from one scatter-add.
+    """
+    replicates = weights.shape[1] if len(weights.shape) == 2 else None
+    agree = true_ids == pred_ids
+    if replicates:
+        agree = agree[:, None]
+    ids, row_weights = [], []
+    for index, row in enumerate(rows):
+        row_ids = pred_ids if row == "predicted" else true_ids
+        if row == "tp":
+            row_weights.append(ops.where(agree, weights, 0.0))
+        else:
+            row_weights.append(weights)
+        # Operators, not keras.ops: this runs every step (see exact_add).
+        ids.append(row_ids + index * num_classes if index else row_ids)
+    if len(rows) > 1:
+        all_ids, all_weights = ops.concatenate(ids), ops.concatenate(row_weights)
+    else:
+        all_ids, all_weights = ids[0], row_weights[0]
+    size = len(rows) * num_classes
+    if replicates:
+        offsets = ops.arange(replicates, dtype="int32") * size
+        all_ids = ops.reshape(all_ids[:, None] + offsets, (-1,))
+        counts = weighted_bincount(
+            all_ids, ops.reshape(all_weights, (-1,)), replicates * size
+        )
+        return ops.reshape(counts, (replicates, len(rows), num_classes))
+    counts = weighted_bincount(all_ids, all_weights, size)
+    return ops.reshape(counts, (len(rows), num_classes))
+
+
+def matrix_from_counts(flat_counts: Tensor, task: str, num_classes: int) -> Any:
+    """Reshape flat counts to `(C, C)`, or `(C, 2, 2)` for multilabel."""
+    if task == "multilabel":
+        return ops.reshape(flat_counts, (num_classes, 2, 2))
+    return ops.reshape(flat_counts, (num_classes, num_classes))
+
+
+def normalize_matrix(matrix: Tensor, normalize: Normalization) -> Any:
+    """Divide counts by row ("true"), column ("pred") or grand ("all") totals."""
+    if normalize is None:
+        return matrix
+    axis = {"true": -1, "pred": -2, "all": (-2, -1)}[normalize]
+    return safe_divide(matrix, ops.sum(matrix, axis=axis, keepdims=True))
