@@ -37,6 +37,8 @@ from typing import Any
 
 import keras
 
+from keras_extras._typing import Direction
+
 
 def _changed(what: str) -> RuntimeError:
     return RuntimeError(
@@ -54,9 +56,10 @@ def set_metric_direction(metric: Any, direction: str) -> None:
     metric._direction = direction
 
 
-def metric_direction(metric: Any) -> str | None:
+def metric_direction(metric: Any) -> Direction | None:
     """The direction Keras' monitor callbacks read from `metric`, or None."""
-    return getattr(metric, "_direction", None)
+    direction = getattr(metric, "_direction", None)
+    return direction if direction in ("up", "down") else None
 
 
 def learning_rate_setting(optimizer: Any) -> Any:
@@ -128,7 +131,7 @@ def monitor_direction_settled(callback: Any) -> bool:
 def min_delta_as_given(callback: Any) -> float:
     """`min_delta` as the user gave it (Keras keeps it sign-flipped for "max")."""
     try:
-        return abs(callback.min_delta)
+        return float(abs(callback.min_delta))
     except AttributeError:
         raise _changed("EarlyStopping.min_delta") from None
 

@@ -78,7 +78,7 @@ def check_number(
             f"Invalid `{argument}`: expected a number in {bounds}. "
             f"Received: {argument}={value!r}"
         )
-    return value
+    return float(value)
 
 
 def check_bool(argument: str, value: Any) -> bool:

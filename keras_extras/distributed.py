@@ -186,7 +186,7 @@ def merge_state(
                 f"{metric.name!r} by summing: its aggregation is "
                 f"{variable.aggregation!r} (expected 'sum' or 'none')."
             )
-    groups: dict[str, list] = {}
+    groups: dict[str, list[Any]] = {}
     for variable in summed:  # one flat buffer per dtype: no precision lost
         groups.setdefault(str(variable.dtype), []).append(variable)
     for variables in groups.values():

@@ -8,6 +8,8 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_extras._naming import split_bound
+
 # Property tests draw batch sizes and class counts from these few values only:
 # eager JAX compiles every op again for each new input shape (12 updates with new
 # shapes took 11.8 s, the same shapes again 0.06 s), so a fixed set keeps the JAX
@@ -214,3 +216,21 @@ def both_ways(make_metric, y_true, y_pred, weight=None):
 def assert_both(make_metric, y_true, y_pred, expected, weight=None, atol=1e-6):
     for got in both_ways(make_metric, y_true, y_pred, weight):
         np.testing.assert_allclose(got, expected, atol=atol)
+
+
+def assert_same_results(got, expected, atol=1e-6):
+    """`got` equals `expected` (results, or dicts of them) key by key. Interval
+    bounds (`<key>_low`, `<key>_high` next to `<key>`) come from random draws that
+    depend on how the data was split into batches: they need only bracket their
+    value."""
+    if not isinstance(expected, dict):
+        got, expected = {"value": got}, {"value": expected}
+    assert set(got) == set(expected), (sorted(got), sorted(expected))
+    for key, value in expected.items():
+        base, bound = split_bound(key)
+        if bound is not None and base in expected:
+            point = np.asarray(got[base])
+            inside = got[key] <= point if bound == "_low" else got[key] >= point
+            assert np.all(inside) and np.all(np.isfinite(got[key])), key
+            continue
+        np.testing.assert_allclose(got[key], value, atol=atol, err_msg=key)

@@ -1,40 +1,17 @@
-"""The metric suite that the data-parallel, merge, mixed-precision and NaN tests
-run: every keras-extras metric, on one small multiclass data set."""
+"""The metric suite that the data-parallel, merge, mixed-precision, NaN and
+empty-batch tests run: every keras-extras metric of the registry
+(`registry.METRICS`), on one small multiclass data set."""
 
 import numpy as np
-
-import keras_extras.metrics as kem
-
-SCORES = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "specificity",
-    "balanced_accuracy",
-    "mcc",
-    "kappa",
-)
+from registry import METRICS
 
 
-def all_metrics():
+def all_metrics(include_random=False):
+    """One of each registered metric; those that draw random numbers
+    (`Bootstrap`) only with `include_random` (their interval bounds depend on
+    how the data is split into batches)."""
     return [
-        kem.ClassificationMetrics(num_classes=3, metrics=SCORES),
-        kem.ConfusionMatrix(num_classes=3),
-        kem.Precision(num_classes=3, average="weighted"),
-        kem.Recall(num_classes=3, average="micro"),
-        kem.F1Score(num_classes=3),
-        kem.FBetaScore(num_classes=3, beta=2.0),
-        kem.Specificity(num_classes=3),
-        kem.BalancedAccuracy(num_classes=3),
-        kem.MatthewsCorrelation(num_classes=3),
-        kem.CohenKappa(num_classes=3, weights="quadratic"),
-        kem.ExpectedCalibrationError(num_bins=5),
-        kem.BrierScore(),
-        kem.AUROC(num_classes=3, num_thresholds=11),
-        kem.AveragePrecision(num_classes=3, num_thresholds=11),
-        kem.UniformKLDivergence(),
-        kem.PredictiveEntropy(),
+        entry.make() for entry in METRICS.values() if include_random or not entry.random
     ]
 
 

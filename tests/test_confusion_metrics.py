@@ -597,37 +597,6 @@ def test_out_of_range_labels_inside_compiled_evaluate():
 # ---------------------------------------------------------------- config, saving
 
 
-@pytest.mark.parametrize(
-    "metric",
-    _all_single_metrics(task="binary", num_classes=2)
-    + [
-        ClassificationMetrics(
-            num_classes=3,
-            metrics=["f1", "mcc"],
-            prefix="val_",
-            average="weighted",
-            kappa_weights="linear",
-        ),
-        Precision(
-            num_classes=3,
-            task="multilabel",
-            threshold=0.3,
-            from_logits=True,
-            ignore_class=-1,
-            zero_division=1.0,
-            average=None,
-        ),
-    ],
-    ids=lambda m: type(m).__name__,
-)
-def test_get_config_round_trip(metric):
-    clone = type(metric).from_config(metric.get_config())
-    assert clone.get_config() == metric.get_config()
-    restored = keras.metrics.deserialize(keras.metrics.serialize(metric))
-    assert type(restored) is type(metric)
-    assert restored.get_config() == metric.get_config()
-
-
 def test_models_save_and_load_without_custom_objects(tmp_path):
     case = _fixed_case("multiclass", seed=4, size=30)
     y_true, y_pred, _ = _batches(case)[0]
@@ -653,38 +622,6 @@ def test_monitor_direction_for_keras_callbacks():
 
 
 # ---------------------------------------------------------------- bad input
-
-
-@pytest.mark.parametrize(
-    "make,match",
-    [
-        (lambda: Precision(num_classes=3, average="macroo"), "average='macroo'"),
-        (lambda: Precision(num_classes=3, task="multi"), "task='multi'"),
-        (lambda: Precision(num_classes=1), "num_classes=1"),
-        (lambda: Precision(num_classes=3.0), "num_classes=3.0"),
-        (lambda: Precision(task="binary", num_classes=3), "num_classes=3"),
-        (lambda: Precision(task="binary", average="micro"), "average='micro'"),
-        (lambda: Precision(num_classes=3, average="binary"), "average='binary'"),
-        (lambda: Precision(num_classes=3, threshold=1.5), "threshold=1.5"),
-        (lambda: Precision(num_classes=3, zero_division=2), "zero_division=2"),
-        (lambda: FBetaScore(num_classes=3, beta=0), "beta=0"),
-        (lambda: CohenKappa(num_classes=3, weights="cubic"), "weights='cubic'"),
-        (lambda: CohenKappa(num_classes=3, task="multilabel"), "task='multilabel'"),
-        (lambda: BalancedAccuracy(num_classes=3, average="micro"), "average='micro'"),
-        (lambda: ConfusionMatrix(num_classes=3, normalize="rows"), "normalize='rows'"),
-        (lambda: ClassificationMetrics(num_classes=3, metrics=["f2"]), "'f2'"),
-        (lambda: ClassificationMetrics(num_classes=3, metrics="f1"), "metrics='f1'"),
-        (
-            lambda: ClassificationMetrics(
-                num_classes=3, task="multilabel", metrics=["kappa"]
-            ),
-            "'kappa'",
-        ),
-    ],
-)
-def test_bad_arguments_raise(make, match):
-    with pytest.raises((ValueError, TypeError), match=match):
-        make()
 
 
 @pytest.mark.parametrize(

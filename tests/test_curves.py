@@ -170,13 +170,6 @@ def test_config_round_trip_and_save_load(make, tmp_path):
     assert_save_load(make, labels, probs, tmp_path)
 
 
-def test_targets_are_checked():
-    with pytest.raises(ValueError, match="recall=1.5"):
-        kem.PrecisionAtRecall(recall=1.5, num_classes=3)
-    with pytest.raises(ValueError, match="beta=0"):
-        kem.BestThreshold(beta=0, num_classes=3)
-
-
 def test_multilabel_operating_points_per_label():
     rng = np.random.default_rng(6)
     labels = rng.integers(0, 2, (50, 3))

@@ -25,7 +25,6 @@ def _extra_metrics():
         kem.F1Score(num_classes=3, average=None),
         kem.Recall(num_classes=3, top_k=2),
         kem.F1Score(task="binary"),
-        kem.PrecisionAtRecall(0.6, num_classes=3, num_thresholds=11),
         kem.RecallAtPrecision(0.6, task="binary", num_thresholds=11),
         kem.SpecificityAtSensitivity(0.6, task="binary", num_thresholds=11),
         kem.BestThreshold(task="binary", num_thresholds=11),

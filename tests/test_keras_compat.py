@@ -86,6 +86,40 @@ def test_compiled_metrics_expose_the_output_name_of_each_metric():
     assert _keras_compat.compiled_output_name(Spy()) is None  # called directly
 
 
+def test_compiled_metrics_are_listed_with_their_output_names():
+    left, right, both = (F1Score(num_classes=3, name=n) for n in ("l", "r", "w"))
+    inputs = keras.Input((3,))
+    outputs = {
+        "left": keras.layers.Dense(3, name="left")(inputs),
+        "right": keras.layers.Dense(3, name="right")(inputs),
+    }
+    model = keras.Model(inputs, outputs)
+    model.compile(
+        optimizer="sgd",
+        loss="mse",
+        metrics={"left": [left], "right": [right]},
+        weighted_metrics={"left": [both]},
+    )
+    before = [m for m, _ in _keras_compat.compiled_metrics_by_output(model)]
+    assert not {left, right, both} & set(before)  # no metric lists before a step
+    x = np.eye(3, dtype="float32")
+    model.evaluate(x, {"left": x, "right": x}, verbose=0)
+    found = {
+        metric.name: output
+        for metric, output in _keras_compat.compiled_metrics_by_output(model)
+        if metric in (left, right, both)
+    }
+    assert found == {"l": "left", "r": "right", "w": "left"}, (
+        f"{VERSION}: CompileMetrics._flat_metrics / _flat_weighted_metrics or "
+        "MetricsList.output_name changed"
+    )
+    single = _model(F1Score(num_classes=3, name="score"))
+    outputs_of = dict(
+        (m.name, o) for m, o in _keras_compat.compiled_metrics_by_output(single)
+    )
+    assert outputs_of["score"] is None
+
+
 @pytest.mark.skipif(
     keras.backend.backend() == "torch",
     reason="Keras' distribution API has no torch backend",

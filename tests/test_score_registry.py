@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 from helpers import compile_function, run_metric, to_numpy
-from metric_suite import SCORES as SCORES8
+from registry import SCORES as SCORES8
 from sklearn import metrics as skm
 
 import keras_extras.metrics as kem

@@ -132,7 +132,7 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
                 f"without a path or a leading dot. Received: filename={filename!r}"
             )
         self.filename = filename
-        self.checkpoints: list[dict] = []
+        self.checkpoints: list[dict[str, Any]] = []
         self._resolved_mode: str | None = None
         self._locked = False
         self._active = True  # False on the other processes of a multi-process run
@@ -193,7 +193,7 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
 
     # ------------------------------------------------------------ manifest
 
-    def _on_disk(self, checkpoints: list[dict]) -> list[dict]:
+    def _on_disk(self, checkpoints: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The entries whose files still exist, with paths under `directory`."""
         kept = []
         for checkpoint in checkpoints:
@@ -208,7 +208,7 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
         manifest_path = self.directory / MANIFEST
         if not manifest_path.exists():
             return
-        manifest = json.loads(manifest_path.read_text())
+        manifest = self._read_manifest(manifest_path)
         if manifest.get("monitor") != self.monitor:
             raise ValueError(
                 f"BestCheckpoints: `directory` {str(self.directory)!r} holds "
@@ -228,6 +228,34 @@ class BestCheckpoints(ConfigMixin, keras.callbacks.Callback):
         self._write_manifest()  # without the files gone by hand, then trim to k
         for checkpoint in found[self.save_top_k :]:
             Path(checkpoint["path"]).unlink(missing_ok=True)
+
+    def _read_manifest(self, path: Path) -> dict[str, Any]:
+        """The manifest at `path`; a `ValueError` that names it and says how to
+        recover when it is not one this callback wrote (it is replaced
+        atomically, so only another program or a damaged disk leaves it so)."""
+        problem = None
+        try:
+            manifest = json.loads(path.read_bytes().decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            problem = f"it is not UTF-8 JSON ({error})"
+        else:
+            entries = (
+                manifest.get("checkpoints") if isinstance(manifest, dict) else None
+            )
+            if not isinstance(entries, list) or not all(
+                isinstance(entry, dict) and {"epoch", "score", "path"} <= set(entry)
+                for entry in entries
+            ):
+                problem = "it does not list checkpoints as {epoch, score, path}"
+        if problem is not None:
+            raise ValueError(
+                f"BestCheckpoints: cannot resume from {str(path)!r}: {problem}. "
+                "The checkpoint files in the directory are untouched. Move "
+                f"{MANIFEST!r} aside (the next run then starts a new ranking and "
+                "never overwrites those files), or give another `directory`."
+            )
+        checked: dict[str, Any] = manifest
+        return checked
 
     def _write_manifest(self) -> None:
         self.checkpoints = self._on_disk(self.checkpoints)

@@ -96,7 +96,7 @@ class LRFinder(ConfigMixin, keras.callbacks.Callback):
 
     def learning_rate_at(self, step: int) -> float:
         fraction = step / (self.num_steps - 1)
-        return self.min_lr * (self.max_lr / self.min_lr) ** fraction
+        return float(self.min_lr * (self.max_lr / self.min_lr) ** fraction)
 
     def _set_learning_rate(self, value: float) -> None:
         self.model.optimizer.learning_rate.assign(value)
@@ -190,7 +190,7 @@ class LRFinder(ConfigMixin, keras.callbacks.Callback):
         axis.set_ylabel("loss")
         axis.legend()
         figure.tight_layout()
-        path = Path(path)
-        save_figure(figure, path)
+        written = Path(path)
+        save_figure(figure, written)
         plt.close(figure)
-        return path
+        return written

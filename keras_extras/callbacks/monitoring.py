@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -116,6 +117,10 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
         seconds: the budget, > 0.
 
     Attributes:
+        clock: the time source, a function returning seconds
+            (`time.monotonic`); assign another to an instance to drive it by
+            hand (tests do), or to share one budget across several runs.
+        start_time: the clock's reading at `on_train_begin`, or None.
         stopped_epoch: the (0-based) epoch in which the budget ran out, or None.
         stop_reason: a sentence saying why training stopped, or None.
 
@@ -126,13 +131,14 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
     """
 
     config_fields = ("seconds",)
+    clock: Callable[[], float] = staticmethod(time.monotonic)
 
     def __init__(self, seconds: float) -> None:
         super().__init__()
         self.seconds = check_number("seconds", seconds, 0.0, None, False)
         self.stopped_epoch: int | None = None
         self.stop_reason: str | None = None
-        self._start: float | None = None
+        self.start_time: float | None = None
         self._epoch = 0
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
@@ -143,7 +149,7 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
                 "alone leaves the others waiting in a collective. Bound the run "
                 "by `epochs` or `steps_per_epoch` instead."
             )
-        self._start = time.monotonic()
+        self.start_time = self.clock()
         self.stopped_epoch = None
         self.stop_reason = None
 
@@ -151,9 +157,9 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
         self._epoch = epoch
 
     def _check(self) -> None:
-        if self.stopped_epoch is not None or self._start is None:
+        if self.stopped_epoch is not None or self.start_time is None:
             return
-        elapsed = time.monotonic() - self._start
+        elapsed = self.clock() - self.start_time
         if elapsed >= self.seconds:
             self.model.stop_training = True
             self.stopped_epoch = self._epoch
@@ -186,6 +192,10 @@ class ThroughputMonitor(ConfigMixin, keras.callbacks.Callback):
             `steps_per_second` are logged. Defaults to None.
         skip_steps: steps left out at the start of the first epoch. Defaults to 3.
 
+    Attributes:
+        clock: the time source (`time.perf_counter`); assign another to an
+            instance to drive it by hand.
+
     Example:
         >>> ThroughputMonitor(batch_size=32).get_config()
         {'batch_size': 32, 'skip_steps': 3}
@@ -197,6 +207,7 @@ class ThroughputMonitor(ConfigMixin, keras.callbacks.Callback):
     )
 
     async_safe = True
+    clock: Callable[[], float] = staticmethod(time.perf_counter)
 
     def __init__(self, batch_size: int | None = None, skip_steps: int = 3) -> None:
         super().__init__()
@@ -210,14 +221,14 @@ class ThroughputMonitor(ConfigMixin, keras.callbacks.Callback):
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._steps = 0
         self._counted_from = 0
-        self._start = time.perf_counter()
+        self._start = self.clock()
         self._last: float | None = None
 
     def on_train_batch_end(
         self, batch: int, logs: dict[str, Any] | None = None
     ) -> None:
         self._steps += 1
-        now = time.perf_counter()
+        now = self.clock()
         if self._first_epoch and self._steps == self.skip_steps:
             self._start, self._counted_from = now, self._steps
         self._last = now

@@ -32,10 +32,10 @@ def is_bound(key: str, history: dict[str, Any]) -> bool:
     return bound is not None and base in history
 
 
-def history_panels(history: dict) -> dict:
+def history_panels(history: dict[str, Any]) -> dict[str, Any]:
     """Group log keys into panels: `x` and `val_x` share one, scalar keys only;
     interval bounds (`x_low`, `x_high`) go with `x`, as a band."""
-    panels: dict[str, dict] = {}
+    panels: dict[str, dict[str, Any]] = {}
     for key, values in history.items():
         if is_bound(key, history):
             continue
@@ -81,7 +81,7 @@ class PlotHistory(ConfigMixin, keras.callbacks.Callback):
         self.every_n_epochs = check_int(
             "every_n_epochs", every_n_epochs, minimum=1, allow_none=True
         )
-        self.history: dict[str, list] = {}
+        self.history: dict[str, list[Any]] = {}
         self.epochs: list[int] = []
         self.panels: list[str] = []
 

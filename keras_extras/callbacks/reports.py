@@ -27,7 +27,7 @@ from keras_extras.metrics.scores import ClassStatistics, compute_scores
 ROWS = ("precision", "recall", "f1")
 
 
-def report(matrix: Tensor) -> dict:
+def report(matrix: Tensor) -> dict[str, Any]:
     """Per-class precision / recall / F1 / support with macro and weighted rows."""
     matrix = ops.convert_to_tensor(np.asarray(matrix, dtype="float32"))
     statistics = ClassStatistics.from_matrix(matrix)
@@ -100,7 +100,7 @@ def _cell(result: Any, score: str, index: Any) -> str:
     return f"  {value:6.4f} [{low:6.4f}, {high:6.4f}]"
 
 
-def format_report(result: dict, class_names: Any) -> str:
+def format_report(result: dict[str, Any], class_names: Any) -> str:
     """An aligned text table, like scikit-learn's `classification_report`; with
     intervals, each value is followed by `[low, high]`."""
     width = max([len(name) for name in class_names] + [len("weighted avg")])
@@ -203,7 +203,7 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
         self.every_n_epochs = check_int("every_n_epochs", every_n_epochs, minimum=1)
         self.path = Path(path) if path is not None else None
         self.verbose = verbose
-        self.history: list[dict] = []
+        self.history: list[dict[str, Any]] = []
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if (epoch + 1) % self.every_n_epochs:

@@ -126,7 +126,7 @@ def load_data(seed: int) -> Any:
     )
 
 
-def build_model(num_features: int, num_classes: int, metrics: list) -> Any:
+def build_model(num_features: int, num_classes: int, metrics: list[Any]) -> Any:
     import keras
 
     model = keras.Sequential(
@@ -145,7 +145,7 @@ def build_model(num_features: int, num_classes: int, metrics: list) -> Any:
     return model
 
 
-def make_metrics() -> list:
+def make_metrics() -> list[Any]:
     import keras_extras.metrics as kem
 
     return [
@@ -206,7 +206,7 @@ def framework_start_up_filtered() -> Iterator[None]:
                     sys.stderr.write(line)
 
 
-def run(args: argparse.Namespace) -> dict:
+def run(args: argparse.Namespace) -> dict[str, Any]:
     with framework_start_up_filtered():
         import keras
 

@@ -152,4 +152,5 @@ class CompensatedSum:
     def numpy(self) -> np.ndarray:
         """The total in float64 on the host: exact for integer counts up to 2**40."""
         words = np.asarray(ops.convert_to_numpy(self.words.value), dtype=np.float64)
-        return words[3] + words[2] + words[1] + words[0]
+        total: np.ndarray = words[3] + words[2] + words[1] + words[0]
+        return total

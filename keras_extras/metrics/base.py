@@ -123,6 +123,12 @@ class ExtrasMetric(keras.metrics.Metric):
     def get_config(self) -> Any:
         return {**super().get_config(), **declared_config(self)}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickling and deep copies keep the accumulated state: Keras' own
+        # rebuilds the metric from its config alone, which would restart it.
+        state = [ops.convert_to_numpy(variable.value) for variable in self.variables]
+        return (_restored, (keras.saving.serialize_keras_object(self), state))
+
     def declared_direction(self) -> Direction:
         """Which way the metric is better: the class attribute `direction`."""
         return self.direction
@@ -154,6 +160,14 @@ class ExtrasMetric(keras.metrics.Metric):
         """
         lead = self.key_lead(output_name)
         return {lead + key: info for key, info in self.value_keys().items()}
+
+
+def _restored(config: dict[str, Any], state: list[Any]) -> ExtrasMetric:
+    """The metric of `config` holding `state` (what `__reduce__` recorded)."""
+    metric: ExtrasMetric = keras.saving.deserialize_keras_object(config)
+    for variable, value in zip(metric.variables, state, strict=True):
+        variable.assign(value)
+    return metric
 
 
 class PerSampleMean(ExtrasMetric):

@@ -99,7 +99,7 @@ class Bootstrap(ExtrasMetric):
 
     def __init__(
         self,
-        metric: ExtrasMetric | dict,
+        metric: ExtrasMetric | dict[str, Any],
         num_replicates: int = 100,
         confidence: float = 0.95,
         seed: int | None = None,
@@ -137,7 +137,8 @@ class Bootstrap(ExtrasMetric):
 
     @property
     def metric(self) -> ExtrasMetric:
-        return self.__dict__["_scored"]
+        scored: ExtrasMetric = self.__dict__["_scored"]
+        return scored
 
     def reset_state(self) -> None:
         super().reset_state()

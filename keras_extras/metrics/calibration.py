@@ -195,7 +195,7 @@ class ExpectedCalibrationError(ExtrasMetric):
         value = calibration_error(weight, confidence, hits, self.norm)
         return ops.cast(self.score_range.apply(value), self.dtype)
 
-    def reliability(self) -> dict:
+    def reliability(self) -> dict[str, Any]:
         """The reliability diagram's data, per bin (host side, numpy):
         `edges` (num_bins + 1), `confidence` and `accuracy` (the weighted means
         in each bin; NaN where a bin is empty) and `weight` (its total weight)."""

@@ -31,7 +31,7 @@ from typing import Any
 
 from keras import ops
 
-from keras_extras._typing import Tensor
+from keras_extras._typing import Direction, Tensor
 from keras_extras.metrics.base import safe_divide
 from keras_extras.metrics.inputs import TASKS
 
@@ -131,7 +131,7 @@ class Score:
     compute: Callable[..., Any] | None = None
     statistics: tuple[str, ...] = ()
     needs_matrix: Callable[[Mapping[str, Any]], bool] = lambda options: False
-    direction: str = "up"
+    direction: Direction = "up"
 
     @property
     def averaged(self) -> bool:
@@ -435,7 +435,7 @@ def compute_scores(
     average: str | None = "macro",
     zero_division: float = 0.0,
     options: Mapping[str, Any] | None = None,
-) -> dict:
+) -> dict[str, Any]:
     """Scores named in `names` (keys of `SCORES`) from one set of statistics;
     `average` is "binary" for binary statistics (the positive class).
 

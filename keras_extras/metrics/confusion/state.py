@@ -52,7 +52,8 @@ def check_average(average: Any, task: str) -> Average:
             "both classes use task='multiclass', num_classes=2. "
             f"Received: average={average!r}"
         )
-    return "binary" if task == "binary" else average  # type: ignore[return-value]
+    checked: Average = "binary" if task == "binary" else average
+    return checked
 
 
 def check_class_names(class_names: Any, num_classes: int | None) -> list[str] | None:

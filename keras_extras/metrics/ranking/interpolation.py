@@ -42,7 +42,8 @@ def bucket_density(position: float, parts: int = PARTS) -> np.ndarray:
         density = 1 + 12 * (position - 0.5) * (x - 0.5)
     if density.sum() == 0:  # all of it within half a part of an edge
         density = np.eye(parts)[min(int(position * parts), parts - 1)]
-    return density / density.sum()
+    shares: np.ndarray = density / density.sum()
+    return shares
 
 
 @functools.cache
