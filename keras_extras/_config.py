@@ -8,8 +8,12 @@ are written as strings, so configs stay JSON-friendly.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from pathlib import PurePath
-from typing import Any
+from typing import Any, TypeVar
+
+Class = TypeVar("Class", bound=type)
 
 
 def declared_config(obj: Any) -> dict[str, Any]:
@@ -28,9 +32,29 @@ def declared_config(obj: Any) -> dict[str, Any]:
     return config
 
 
-def arguments(call_locals: dict[str, Any], *leave_out: str) -> dict[str, Any]:
-    """A constructor's arguments, read from its `locals()` at the top of its body,
-    without `self` (and the `__class__` cell of `super()`) and `leave_out`: what a
-    subclass with an explicit signature passes on to its base unchanged."""
-    skipped = {"self", "__class__", *leave_out}
-    return {name: value for name, value in call_locals.items() if name not in skipped}
+def spelled_out(shared: type) -> Callable[[Class], Class]:
+    """Give a class whose constructor passes `**kwargs: Unpack[shared]` on to its
+    base the signature it really accepts: its own parameters, then each key of
+    the `TypedDict` `shared` as a keyword-only parameter with the base's default.
+
+    Type checkers and IDEs read the `Unpack[...]` annotation; `help()` and
+    `inspect.signature` read this one. So the arguments a family shares are
+    declared once, by its base and by `shared`, and still every one shows.
+    """
+
+    def decorate(cls: Class) -> Class:
+        own = inspect.signature(vars(cls)["__init__"]).parameters
+        base = inspect.signature(cls.__mro__[1]).parameters
+        parameters = [
+            parameter
+            for name, parameter in own.items()
+            if name != "self" and parameter.kind is not parameter.VAR_KEYWORD
+        ]
+        for name in shared.__annotations__:
+            if name not in own:
+                keyword = base[name].replace(kind=inspect.Parameter.KEYWORD_ONLY)
+                parameters.append(keyword)
+        cls.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        return cls
+
+    return decorate

@@ -51,6 +51,9 @@ ARGS = {
             tails near 0 and 1). Defaults to 200.""",
     "curve_from_logits": """from_logits: whether `y_pred` holds logits (softmax for
             multiclass, sigmoid otherwise). Defaults to False.""",
+    # Metrics of the predicted distribution.
+    "distribution_from_logits": """from_logits: whether `y_pred` holds logits (a
+            softmax is applied) rather than probabilities. Defaults to False.""",
     "recall": "recall: the recall to reach, in [0, 1].",
     "precision": "precision: the precision to reach, in [0, 1].",
     "sensitivity": "sensitivity: the sensitivity (recall) to reach, in [0, 1].",
@@ -79,6 +82,12 @@ INPUTS = {
 """,
 }
 
+INPUTS["distribution"] = """
+    Inputs:
+        y_pred: probabilities or logits of shape `(batch, ..., K)`, `K >= 2`.
+        sample_weight: optional, shape `(batch, ...)` or a prefix of it.
+"""
+
 CURVE_ARGS = (
     "curve_num_classes",
     "curve_task",
@@ -96,6 +105,6 @@ def document(cls: Documented, names: Sequence[str], inputs: str = "") -> Documen
     """Replace the `    {args}` line of `cls.__doc__` with the `ARGS` entries
     named, in order, and the `INPUTS` section named by `inputs` (if any)."""
     entries = "".join(f"        {ARGS[name]}\n" for name in names)
-    section = INPUTS[inputs] if inputs else ""
+    section = INPUTS[inputs] + "\n" if inputs else ""
     cls.__doc__ = (cls.__doc__ or "").replace("    {args}\n", entries + section)
     return cls

@@ -14,6 +14,7 @@ import numpy as np
 from keras import ops
 
 from keras_extras._naming import BOUNDS, split_bound
+from keras_extras._typing import Normalization
 from keras_extras._validation import check_bool, check_int, check_one_of
 from keras_extras.callbacks._figures import pyplot, save_figure
 from keras_extras.callbacks._monitor import as_float
@@ -149,8 +150,27 @@ class PlotHistory(ConfigMixin, keras.callbacks.Callback):
         self.panels = list(panels)
 
 
+class ValidationPlot(ConfigMixin, keras.callbacks.Callback):
+    """Base class of the callbacks that draw a figure from their own validation
+    data into a PNG file.
+
+    Args:
+        validation_data: `(x, y)` or `(x, y, sample_weight)`.
+        path: PNG file to write.
+    """
+
+    config_fields: tuple[str, ...] = ("validation_data", "path")
+
+    def __init__(self, validation_data: Any, path: Any) -> None:
+        super().__init__()
+        pyplot()  # matplotlib is an optional extra: say so at construction
+        unpack_validation_data(validation_data)
+        self.validation_data = validation_data
+        self.path = Path(path)
+
+
 @keras.saving.register_keras_serializable(package="keras_extras")
-class ConfusionMatrixPlot(ConfigMixin, keras.callbacks.Callback):
+class ConfusionMatrixPlot(ValidationPlot):
     """A PNG heat map of the confusion matrix on validation data, at training end.
 
     Counts come from keras-extras' `ConfusionMatrix`; with `normalize="true"` each
@@ -170,25 +190,16 @@ class ConfusionMatrixPlot(ConfigMixin, keras.callbacks.Callback):
         'true'
     """
 
-    config_fields = (
-        "validation_data",
-        "path",
-        "class_names",
-        "normalize",
-    )
+    config_fields = ("class_names", "normalize")
 
     def __init__(
         self,
         validation_data: Any,
         path: Any,
         class_names: Any = None,
-        normalize: str = "true",
+        normalize: Normalization = "true",
     ) -> None:
-        super().__init__()
-        pyplot()
-        unpack_validation_data(validation_data)
-        self.validation_data = validation_data
-        self.path = Path(path)
+        super().__init__(validation_data, path)
         self.class_names = list(class_names) if class_names is not None else None
         self.normalize = check_one_of("normalize", normalize, NORMALIZATIONS)
         self.matrix: np.ndarray | None = None
@@ -229,7 +240,7 @@ class ConfusionMatrixPlot(ConfigMixin, keras.callbacks.Callback):
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
-class CurvePlot(ConfigMixin, keras.callbacks.Callback):
+class CurvePlot(ValidationPlot):
     """ROC and precision-recall curves on validation data, one line per class, PNG.
 
     The curves come from keras-extras' `AUROC` state (`roc_curve()`,
@@ -256,14 +267,7 @@ class CurvePlot(ConfigMixin, keras.callbacks.Callback):
         3
     """
 
-    config_fields = (
-        "validation_data",
-        "path",
-        "num_classes",
-        "class_names",
-        "from_logits",
-        "every_n_epochs",
-    )
+    config_fields = ("num_classes", "class_names", "from_logits", "every_n_epochs")
 
     def __init__(
         self,
@@ -274,11 +278,7 @@ class CurvePlot(ConfigMixin, keras.callbacks.Callback):
         from_logits: bool = False,
         every_n_epochs: int = 0,
     ) -> None:
-        super().__init__()
-        pyplot()
-        unpack_validation_data(validation_data)
-        self.validation_data = validation_data
-        self.path = Path(path)
+        super().__init__(validation_data, path)
         self.num_classes = check_int("num_classes", num_classes, 2, allow_none=True)
         self.class_names = list(class_names) if class_names is not None else None
         self.from_logits = check_bool("from_logits", from_logits)
@@ -335,7 +335,7 @@ class CurvePlot(ConfigMixin, keras.callbacks.Callback):
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
-class ReliabilityDiagram(ConfigMixin, keras.callbacks.Callback):
+class ReliabilityDiagram(ValidationPlot):
     """A reliability diagram on validation data at training end, PNG.
 
     From keras-extras' `ExpectedCalibrationError` bins (`reliability()`): for each
@@ -356,7 +356,7 @@ class ReliabilityDiagram(ConfigMixin, keras.callbacks.Callback):
         15
     """
 
-    config_fields = ("validation_data", "path", "num_bins", "from_logits")
+    config_fields = ("num_bins", "from_logits")
 
     def __init__(
         self,
@@ -365,11 +365,7 @@ class ReliabilityDiagram(ConfigMixin, keras.callbacks.Callback):
         num_bins: int = 15,
         from_logits: bool = False,
     ) -> None:
-        super().__init__()
-        pyplot()
-        unpack_validation_data(validation_data)
-        self.validation_data = validation_data
-        self.path = Path(path)
+        super().__init__(validation_data, path)
         self.num_bins = check_int("num_bins", num_bins, 1)
         self.from_logits = check_bool("from_logits", from_logits)
         self.bins: dict[str, Any] | None = None

@@ -6,6 +6,7 @@ from typing import Any
 
 from keras import ops
 
+from keras_extras._docstrings import document
 from keras_extras._typing import Tensor
 from keras_extras._validation import check_bool
 from keras_extras.metrics.base import (
@@ -49,15 +50,7 @@ class UniformKLDivergence(_DistributionMetric):
     with `keras.ops` only, so it runs inside compiled training on every backend.
 
     Args:
-        from_logits: whether `y_pred` holds logits (softmax is applied) rather than
-            probabilities. Defaults to `False`.
-        name: metric name. Defaults to `"uniform_kl_divergence"`.
-        dtype: dtype of the result. Defaults to Keras' float type.
-
-    Inputs:
-        y_pred: probabilities or logits of shape `(batch, ..., K)`, `K >= 2`.
-        sample_weight: optional, shape `(batch, ...)` or a prefix of it.
-
+    {args}
     Example:
         >>> import numpy as np
         >>> m = UniformKLDivergence()
@@ -87,14 +80,7 @@ class PredictiveEntropy(_DistributionMetric):
 
     Args:
         normalize: divide by `log K`. Defaults to `False`.
-        from_logits: whether `y_pred` holds logits. Defaults to `False`.
-        name: metric name. Defaults to `"predictive_entropy"`.
-        dtype: dtype of the result. Defaults to Keras' float type.
-
-    Inputs:
-        y_pred: probabilities or logits of shape `(batch, ..., K)`, `K >= 2`.
-        sample_weight: optional, shape `(batch, ...)` or a prefix of it.
-
+    {args}
     Example:
         >>> import numpy as np
         >>> m = PredictiveEntropy(normalize=True)
@@ -123,3 +109,9 @@ class PredictiveEntropy(_DistributionMetric):
         if self.normalize:
             values = ops.divide(values, ops.log(_num_classes(probs)))
         return values
+
+
+for _metric in (UniformKLDivergence, PredictiveEntropy):
+    document(
+        _metric, ("distribution_from_logits", "name", "dtype"), inputs="distribution"
+    )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from keras_extras._config import spelled_out
 from keras_extras._docstrings import document
 from keras_extras._keras_compat import compiled_output_name
 from keras_extras._naming import (
@@ -18,6 +19,7 @@ from keras_extras._typing import Average, KappaWeights, Task
 from keras_extras._validation import check_number, check_one_of
 from keras_extras.metrics.confusion.single import CONFUSION_ARGS
 from keras_extras.metrics.confusion.state import (
+    ConfusionArguments,
     ConfusionStateMetric,
     check_average,
     check_class_names,
@@ -25,7 +27,11 @@ from keras_extras.metrics.confusion.state import (
 from keras_extras.metrics.inputs import TASKS, cast_to
 from keras_extras.metrics.scores import KAPPA_WEIGHTS, SCORES, check_scores
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
+
+@spelled_out(ConfusionArguments)
 class ClassificationMetrics(ConfusionStateMetric):
     """Several classification scores from one confusion state, updated once a step.
 
@@ -99,12 +105,7 @@ class ClassificationMetrics(ConfusionStateMetric):
         prefix: str | None = None,
         zero_division: float = 0.0,
         class_names: Sequence[str] | None = None,
-        threshold: float = 0.5,
-        from_logits: bool = False,
-        ignore_class: int | None = None,
-        top_k: int = 1,
-        name: str | None = None,
-        dtype: Any = None,
+        **kwargs: Unpack[ConfusionArguments],
     ) -> None:
         check_one_of("task", task, TASKS)
         if isinstance(metrics, str) or not metrics:
@@ -125,16 +126,11 @@ class ClassificationMetrics(ConfusionStateMetric):
         super().__init__(
             num_classes,
             task,
-            threshold,
-            from_logits,
-            ignore_class,
-            top_k,
-            name,
-            dtype,
             scores=check_scores(metrics, task),
             average=check_average(average, task),
             zero_division=zero_division,
             options=options,
+            **kwargs,
         )
         self.prefix = prefix
         self.class_names = check_class_names(class_names, num_classes)

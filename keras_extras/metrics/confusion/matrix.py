@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from keras_extras._config import arguments
+from keras_extras._config import spelled_out
 from keras_extras._docstrings import document
 from keras_extras._naming import LogKey
 from keras_extras._typing import Normalization, Task
@@ -14,10 +14,17 @@ from keras_extras.metrics.confusion.counting import (
     normalize_matrix,
 )
 from keras_extras.metrics.confusion.single import CONFUSION_ARGS
-from keras_extras.metrics.confusion.state import ConfusionStateMetric
+from keras_extras.metrics.confusion.state import (
+    ConfusionArguments,
+    ConfusionStateMetric,
+)
 from keras_extras.metrics.inputs import cast_to
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
+
+@spelled_out(ConfusionArguments)
 class ConfusionMatrix(ConfusionStateMetric):
     """The confusion matrix: `M[i, j]` = (weighted) count of true `i` predicted `j`.
 
@@ -47,14 +54,9 @@ class ConfusionMatrix(ConfusionStateMetric):
         num_classes: int | None = None,
         normalize: Normalization = None,
         task: Task = "multiclass",
-        threshold: float = 0.5,
-        from_logits: bool = False,
-        ignore_class: int | None = None,
-        top_k: int = 1,
-        name: str | None = None,
-        dtype: Any = None,
+        **kwargs: Unpack[ConfusionArguments],
     ) -> None:
-        super().__init__(**arguments(locals(), "normalize"))
+        super().__init__(num_classes, task, **kwargs)
         self.normalize = check_one_of("normalize", normalize, NORMALIZATIONS)
 
     def value_keys(self) -> dict[str, LogKey]:

@@ -4,29 +4,25 @@ specificity, F-beta, F1, Jaccard, Dice, balanced accuracy, MCC, Cohen's kappa.""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from keras_extras._config import arguments
+from keras_extras._config import spelled_out
 from keras_extras._docstrings import document
 from keras_extras._typing import Average, Direction, KappaWeights, Task
 from keras_extras._validation import check_number, check_one_of
 from keras_extras.metrics.confusion.state import (
     ConfusionStateMetric,
+    ScoreArguments,
     check_average,
 )
 from keras_extras.metrics.inputs import cast_to
 from keras_extras.metrics.scores import KAPPA_WEIGHTS, SCORES, get_score
 
-CONFUSION_ARGS = (
-    "num_classes",
-    "task",
-    "threshold",
-    "from_logits",
-    "ignore_class",
-    "top_k",
-    "name",
-    "dtype",
-)
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+# The docstring entries of the arguments every confusion metric takes.
+CONFUSION_ARGS = (*ConfusionStateMetric.config_fields, "name", "dtype")
 
 
 def document_score_metric(cls: type[ScoreMetric]) -> type[ScoreMetric]:
@@ -184,6 +180,7 @@ class Specificity(ScoreMetric):
     default_name = "specificity"
 
 
+@spelled_out(ScoreArguments)
 class FBetaScore(ScoreMetric):
     """F-beta score: (1 + b^2) TP / ((1 + b^2) TP + b^2 FN + FP).
 
@@ -211,16 +208,10 @@ class FBetaScore(ScoreMetric):
         task: Task = "multiclass",
         average: Average = "macro",
         beta: float = 1.0,
-        threshold: float = 0.5,
-        from_logits: bool = False,
-        ignore_class: int | None = None,
-        top_k: int = 1,
-        zero_division: float = 0.0,
-        name: str | None = None,
-        dtype: Any = None,
+        **kwargs: Unpack[ScoreArguments],
     ) -> None:
-        options = {"beta": check_number("beta", beta, 0.0, None, low_inclusive=False)}
-        super().__init__(**arguments(locals(), "beta", "options"), options=options)
+        beta = check_number("beta", beta, 0.0, None, low_inclusive=False)
+        super().__init__(num_classes, task, average, options={"beta": beta}, **kwargs)
 
     @property
     def beta(self) -> float:
@@ -340,6 +331,7 @@ class MatthewsCorrelation(ScoreMetric):
     default_name = "matthews_correlation"
 
 
+@spelled_out(ScoreArguments)
 class CohenKappa(ScoreMetric):
     """Cohen's kappa: agreement between labels and predictions beyond chance.
 
@@ -371,16 +363,10 @@ class CohenKappa(ScoreMetric):
         task: Task = "multiclass",
         average: Average = "macro",
         weights: KappaWeights = None,
-        threshold: float = 0.5,
-        from_logits: bool = False,
-        ignore_class: int | None = None,
-        top_k: int = 1,
-        zero_division: float = 0.0,
-        name: str | None = None,
-        dtype: Any = None,
+        **kwargs: Unpack[ScoreArguments],
     ) -> None:
         options = {"kappa_weights": check_one_of("weights", weights, KAPPA_WEIGHTS)}
-        super().__init__(**arguments(locals(), "weights", "options"), options=options)
+        super().__init__(num_classes, task, average, options=options, **kwargs)
 
     @property
     def weights(self) -> KappaWeights:

@@ -4,7 +4,7 @@ checks, and its replicate protocol for `Bootstrap`."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict
 
 from keras import ops
 
@@ -30,6 +30,23 @@ from keras_extras.metrics.scores import (
     get_score,
     state_rows,
 )
+
+
+class ConfusionArguments(TypedDict, total=False):
+    """The arguments every confusion-family metric takes after its own."""
+
+    threshold: float
+    from_logits: bool
+    ignore_class: int | None
+    top_k: int
+    name: str | None
+    dtype: Any
+
+
+class ScoreArguments(ConfusionArguments, total=False):
+    """The arguments every one-score metric takes after its own."""
+
+    zero_division: float
 
 
 def check_zero_division(value: Any) -> float:

@@ -4,7 +4,7 @@ average precision (the operating points live in `operating_points`)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 from keras import ops
@@ -30,6 +30,19 @@ from keras_extras.metrics.ranking.histograms import (
 from keras_extras.metrics.ranking.interpolation import bucket_table
 
 RANKING_AVERAGES = ("macro", "weighted", "micro", None)
+
+
+class CurveArguments(TypedDict, total=False):
+    """The arguments of every curve metric (after their own, for the operating
+    points)."""
+
+    num_classes: int | None
+    task: Task
+    average: CurveAverage
+    num_thresholds: int
+    from_logits: bool
+    name: str | None
+    dtype: Any
 
 
 class CurveMetric(ExtrasMetric):
@@ -223,6 +236,7 @@ class AUROC(CurveMetric):
     1000, and up to 2.0e-2 when the probabilities crowd near 1 / classes
     (near-uniform softmax), where `num_thresholds=2000` brings it to 5.0e-3
     (`benchmarks/ranking_accuracy.py`; tables in docs/benchmarks.md).
+
     Args:
     {args}
     Example:
@@ -251,6 +265,7 @@ class AveragePrecision(CurveMetric):
     samples, 2.4e-3 at 1000, and up to 5.6e-2 when the probabilities crowd near
     1 / classes (near-uniform softmax), where `num_thresholds=2000` brings it to
     1.3e-2 (`benchmarks/ranking_accuracy.py`; tables in docs/benchmarks.md).
+
     Args:
     {args}
     Example:

@@ -4,23 +4,27 @@ threshold."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from keras import ops
 
-from keras_extras._config import arguments
+from keras_extras._config import spelled_out
 from keras_extras._docstrings import CURVE_ARGS, document
 from keras_extras._keras_compat import compiled_output_name
 from keras_extras._naming import LogKey, class_labels, expand_classes, expand_values
-from keras_extras._typing import CurveAverage, Task, Tensor
+from keras_extras._typing import Tensor
 from keras_extras._validation import check_number
 from keras_extras.metrics.base import safe_divide
 from keras_extras.metrics.inputs import cast_to
-from keras_extras.metrics.ranking.curves import CurveMetric
+from keras_extras.metrics.ranking.curves import CurveArguments, CurveMetric
 from keras_extras.metrics.ranking.estimators import threshold_counts, threshold_rates
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
+
+@spelled_out(CurveArguments)
 class OperatingPoint(CurveMetric):
     """Base class: the best `value` rate over the thresholds where the
     `constraint` rate reaches the target, per class.
@@ -33,18 +37,8 @@ class OperatingPoint(CurveMetric):
     value = ""
     target_name = ""
 
-    def __init__(
-        self,
-        target: float,
-        num_classes: int | None = None,
-        task: Task = "multiclass",
-        average: CurveAverage = "macro",
-        num_thresholds: int = 200,
-        from_logits: bool = False,
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(**arguments(locals(), "target"))
+    def __init__(self, target: float, **kwargs: Unpack[CurveArguments]) -> None:
+        super().__init__(**kwargs)
         self.target = check_number(self.target_name, target, 0.0, 1.0)
         setattr(self, self.target_name, self.target)  # its config field
 
@@ -54,6 +48,7 @@ class OperatingPoint(CurveMetric):
         return ops.max(ops.where(allowed, value, 0.0), axis=-1)
 
 
+@spelled_out(CurveArguments)
 class PrecisionAtRecall(OperatingPoint):
     """The highest precision at a recall of at least `target`, per class.
 
@@ -77,20 +72,11 @@ class PrecisionAtRecall(OperatingPoint):
     default_name = "precision_at_recall"
     config_fields = ("recall",)
 
-    def __init__(
-        self,
-        recall: float,
-        num_classes: int | None = None,
-        task: Task = "multiclass",
-        average: CurveAverage = "macro",
-        num_thresholds: int = 200,
-        from_logits: bool = False,
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(recall, **arguments(locals(), "recall"))
+    def __init__(self, recall: float, **kwargs: Unpack[CurveArguments]) -> None:
+        super().__init__(recall, **kwargs)
 
 
+@spelled_out(CurveArguments)
 class RecallAtPrecision(OperatingPoint):
     """The highest recall at a precision of at least `target`, per class.
 
@@ -112,20 +98,11 @@ class RecallAtPrecision(OperatingPoint):
     default_name = "recall_at_precision"
     config_fields = ("precision",)
 
-    def __init__(
-        self,
-        precision: float,
-        num_classes: int | None = None,
-        task: Task = "multiclass",
-        average: CurveAverage = "macro",
-        num_thresholds: int = 200,
-        from_logits: bool = False,
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(precision, **arguments(locals(), "precision"))
+    def __init__(self, precision: float, **kwargs: Unpack[CurveArguments]) -> None:
+        super().__init__(precision, **kwargs)
 
 
+@spelled_out(CurveArguments)
 class SpecificityAtSensitivity(OperatingPoint):
     """The highest specificity at a sensitivity (recall) of at least `target`.
 
@@ -146,24 +123,15 @@ class SpecificityAtSensitivity(OperatingPoint):
     default_name = "specificity_at_sensitivity"
     config_fields = ("sensitivity",)
 
-    def __init__(
-        self,
-        sensitivity: float,
-        num_classes: int | None = None,
-        task: Task = "multiclass",
-        average: CurveAverage = "macro",
-        num_thresholds: int = 200,
-        from_logits: bool = False,
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(sensitivity, **arguments(locals(), "sensitivity"))
+    def __init__(self, sensitivity: float, **kwargs: Unpack[CurveArguments]) -> None:
+        super().__init__(sensitivity, **kwargs)
 
 
 for _operating in (PrecisionAtRecall, RecallAtPrecision, SpecificityAtSensitivity):
     document(_operating, (_operating.target_name, *CURVE_ARGS), inputs="probabilities")
 
 
+@spelled_out(CurveArguments)
 class BestThreshold(CurveMetric):
     """The best F-beta over the threshold grid, per class, and where it is.
 
@@ -204,17 +172,12 @@ class BestThreshold(CurveMetric):
     def __init__(
         self,
         beta: float = 1.0,
-        num_classes: int | None = None,
-        task: Task = "multiclass",
-        average: CurveAverage = "macro",
-        num_thresholds: int = 200,
-        from_logits: bool = False,
-        name: str | None = None,
-        dtype: Any = None,
+        **kwargs: Unpack[CurveArguments],
     ) -> None:
         beta = check_number("beta", beta, 0.0, None, low_inclusive=False)
-        name = name or ("best_f1" if beta == 1.0 else "best_fbeta")
-        super().__init__(**arguments(locals(), "beta"))
+        default = "best_f1" if beta == 1.0 else "best_fbeta"
+        kwargs["name"] = kwargs.get("name") or default
+        super().__init__(**kwargs)
         self.beta = beta
 
     def _fbeta(self, stats: Tensor) -> Any:
