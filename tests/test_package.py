@@ -59,3 +59,30 @@ def test_bare_import_leaves_the_backend_choice_open():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "False"
+
+
+def test_no_file_of_the_library_is_longer_than_500_lines():
+    long = {
+        str(path.relative_to(PACKAGE_DIR)): lines
+        for path in PACKAGE_DIR.rglob("*.py")
+        if (lines := len(path.read_text().splitlines())) > 500
+    }
+    assert long == {}, f"split by concern: {long}"
+
+
+def test_no_module_imports_another_modules_private_name():
+    """Modules named `_x` are the shared internals; a `_name` inside a module is
+    that module's own."""
+    offenders = []
+    for path in PACKAGE_DIR.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.ImportFrom) or not node.module:
+                continue
+            folder = PACKAGE_DIR.parent.joinpath(*node.module.split("."))
+            for alias in node.names:
+                is_module = (folder / f"{alias.name}.py").exists() or (
+                    folder / alias.name
+                ).is_dir()
+                if alias.name.startswith("_") and not is_module:
+                    offenders.append(f"{path.name}:{node.lineno} {alias.name}")
+    assert offenders == []
