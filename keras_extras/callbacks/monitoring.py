@@ -131,10 +131,10 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
     """
 
     config_fields = ("seconds",)
-    clock: Callable[[], float] = staticmethod(time.monotonic)
 
     def __init__(self, seconds: float) -> None:
         super().__init__()
+        self.clock: Callable[[], float] = time.monotonic
         self.seconds = check_number("seconds", seconds, 0.0, None, False)
         self.stopped_epoch: int | None = None
         self.stop_reason: str | None = None
@@ -207,10 +207,10 @@ class ThroughputMonitor(ConfigMixin, keras.callbacks.Callback):
     )
 
     async_safe = True
-    clock: Callable[[], float] = staticmethod(time.perf_counter)
 
     def __init__(self, batch_size: int | None = None, skip_steps: int = 3) -> None:
         super().__init__()
+        self.clock: Callable[[], float] = time.perf_counter
         self.batch_size = check_int("batch_size", batch_size, 1, allow_none=True)
         self.skip_steps = check_int("skip_steps", skip_steps, minimum=0)
         self._first_epoch = True
