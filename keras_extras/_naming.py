@@ -35,8 +35,9 @@ class LogKey(NamedTuple):
     Attributes:
         direction: "up" when higher is better, "down" when lower is, None for a
             value that is not a score to rank by (a threshold, a matrix).
-        score: what the value is called without its lead, class or bound: a
-            score of a dict-valued metric ("f1"), else the metric's name.
+        score: what the value is called without its lead, class or bound: the
+            registry score of a confusion-family metric ("f1", also for
+            `F1Score`), else the metric's name.
         class_name: the class of a per-class key (`f1/setosa`), else None.
         bound: "_low" or "_high" for an interval bound, else None.
         classes: for a key whose value is a vector of per-class values (a single
@@ -147,8 +148,10 @@ def direction_of(model: Any, key: str) -> Direction | None:
     """Which way `key` (a training or validation log key) is better for `model`:
     losses go down; a metric's key goes the way the metric declares; None when
     no metric of the model declares it."""
-    name = key.removeprefix("val_")
-    if name == "loss" or name.endswith("_loss"):
-        return "down"
-    found = model_log_keys(model).get(name)
-    return found.direction if found is not None else None
+    keys = model_log_keys(model)
+    for name in (key.removeprefix("val_"), key):  # a metric's own prefix may be val_
+        if name == "loss" or name.endswith("_loss"):
+            return "down"
+        if name in keys:
+            return keys[name].direction
+    return None

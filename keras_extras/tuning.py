@@ -53,8 +53,9 @@ def log_key_and_direction(
     }
     if not scored:
         raise ValueError(
-            f"The metric {metric.name!r} declares no direction: build "
-            "`keras_tuner.Objective(name, direction)` yourself."
+            f"The metric {metric.name!r} declares no direction for a key of its "
+            f"own (its keys: {sorted(keys)}): build "
+            "`keras_tuner.Objective(name, direction)` yourself, with one of them."
         )
     chosen = [
         (key, info)

@@ -286,3 +286,20 @@ CONFIG_VARIANTS = [
     lambda: kem.BestThreshold(beta=0.5, task="binary", from_logits=True),
     lambda: kem.Bootstrap(kem.AUROC(task="binary"), 20, confidence=0.9, seed=5),
 ]
+
+# Configurations whose log keys are not one per metric: per class, led by a
+# prefix, or known only once the first batch has given the number of classes.
+KEY_VARIANTS = [
+    lambda: kem.ClassificationMetrics(
+        num_classes=3, metrics=["f1", "mcc"], average=None, class_names=CLASSES
+    ),
+    lambda: kem.ClassificationMetrics(metrics=["precision"], average=None, prefix="p_"),
+    lambda: kem.ClassificationMetrics(num_classes=3, prefix=""),
+    lambda: kem.F1Score(num_classes=3, average=None),
+    lambda: kem.AUROC(num_classes=3, average=None, num_thresholds=11),
+    lambda: kem.BestThreshold(num_classes=3, average=None, num_thresholds=11),
+    lambda: kem.Bootstrap(kem.F1Score(num_classes=3, average=None), 8, seed=0),
+    lambda: kem.Bootstrap(
+        kem.ClassificationMetrics(num_classes=3, average=None, prefix="b_"), 8, seed=0
+    ),
+]

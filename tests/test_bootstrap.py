@@ -317,3 +317,18 @@ def test_out_of_range_scores_make_the_whole_interval_nan():
     metric = kem.Bootstrap(kem.BrierScore(), 10, seed=0)
     metric.update_state(labels, scores * 3.0)  # not probabilities, no from_logits
     assert all(np.isnan(float(v)) for v in metric.result().values())
+
+
+def test_a_view_must_read_the_replicates_as_they_were_laid_out():
+    """Precision keeps (tp, predicted) and recall (tp, actual): the same shape,
+    another meaning. A view of another layout is refused, never read."""
+    labels, scores, _ = problem(seed=3)
+    interval = kem.Bootstrap(kem.Precision(num_classes=3), num_replicates=8, seed=0)
+    interval.update_state(labels, scores)
+    with pytest.raises(ValueError, match="view"):
+        interval.intervals(kem.Recall(num_classes=3))
+    with pytest.raises(ValueError, match="view"):
+        interval.intervals(kem.Precision(num_classes=3, threshold=0.3))
+    same = interval.intervals(kem.Precision(num_classes=3, average="micro"))
+    expected = skm.precision_score(labels, scores.argmax(-1), average="micro")
+    assert float(same["precision"][0]) == pytest.approx(expected, abs=1e-6)

@@ -110,4 +110,30 @@ def test_the_report_logs_per_class_keys_in_the_one_format(tmp_path):
     history = model.fit(x, labels, epochs=1, verbose=0, callbacks=[report])
     logged = {key for key in history.history if key.startswith("val_")}
     assert "val_f1/a" in logged and "val_f1/a_low" in logged
-    assert all(split_bound(key)[0] in logged for key in logged)
+    bounds = [key for key in logged if split_bound(key)[1] is not None]
+    assert len(bounds) == 2 * 3 * 3  # low and high, 3 scores, 3 classes
+    assert all(split_bound(key)[0] in logged for key in bounds)
+
+
+def test_an_empty_prefix_keeps_the_output_name_as_0_1_did():
+    labels, probs, _ = data()
+    # What a model saved by keras-extras 0.1 holds: prefix "" (its default).
+    saved = kem.ClassificationMetrics(num_classes=3, metrics=["f1"]).get_config()
+    saved["prefix"] = ""
+    metrics = {
+        output: [kem.ClassificationMetrics.from_config(saved)]
+        for output in ("cls", "aux")
+    }
+    model = _two_outputs(metrics)
+    logs = model.evaluate(
+        probs, {"cls": labels, "aux": np.eye(3)[labels]}, verbose=0, return_dict=True
+    )
+    assert {"cls_f1", "aux_f1"} <= set(logs) and "f1" not in logs
+
+
+def test_report_class_names_are_strings_and_unique():
+    labels, probs, _ = data()
+    report = kec.ClassificationReport((probs, labels), class_names=[7, 8, 9])
+    assert report.class_names == ["7", "8", "9"]
+    with pytest.raises(ValueError, match="class_names"):
+        kec.ClassificationReport((probs, labels), class_names=["a", "a", "b"])

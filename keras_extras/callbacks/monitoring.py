@@ -119,7 +119,7 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
     Attributes:
         clock: the time source, a function returning seconds
             (`time.monotonic`); assign another to an instance to drive it by
-            hand (tests do), or to share one budget across several runs.
+            hand (the tests do).
         start_time: the clock's reading at `on_train_begin`, or None.
         stopped_epoch: the (0-based) epoch in which the budget ran out, or None.
         stop_reason: a sentence saying why training stopped, or None.

@@ -118,6 +118,19 @@ def format_report(result: dict[str, Any], class_names: Any) -> str:
     return "\n".join(lines)
 
 
+def _names(class_names: Any) -> list[str] | None:
+    """The class names as strings (the per-class log keys hold them), unique."""
+    if class_names is None:
+        return None
+    names = [str(name) for name in class_names]
+    if len(set(names)) != len(names):
+        raise ValueError(
+            "Invalid `class_names`: expected one unique name per class. "
+            f"Received: class_names={class_names!r}"
+        )
+    return names
+
+
 @keras.saving.register_keras_serializable(package="keras_extras")
 class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
     """Per-class precision, recall, F1 and support on validation data.
@@ -145,7 +158,8 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
     Args:
         validation_data: `(x, y)` or `(x, y, sample_weight)`; labels sparse or
             one-hot.
-        class_names: names of the classes (default: "0", "1", ...).
+        class_names: names of the classes, one unique name each (as strings, they
+            end the per-class log keys: `val_f1/<name>`). Default: "0", "1", ...
         every_n_epochs: evaluate every n epochs, >= 1. Defaults to 1.
         path: JSON file to write, or None. Defaults to None.
         verbose: 1 prints the table, 0 does not. Defaults to 1.
@@ -199,7 +213,7 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
             )
         self.seed = check_int("seed", seed, minimum=0, allow_none=True)
         self.validation_data = validation_data
-        self.class_names = list(class_names) if class_names is not None else None
+        self.class_names = _names(class_names)
         self.every_n_epochs = check_int("every_n_epochs", every_n_epochs, minimum=1)
         self.path = Path(path) if path is not None else None
         self.verbose = verbose

@@ -143,6 +143,13 @@ class ExtrasMetric(keras.metrics.Metric):
         single-output model): the output's name and "_", as Keras does."""
         return output_lead(output_name)
 
+    def replicate_layout(self) -> Any:
+        """What each entry of this metric's replicated state means, comparable
+        with `==` (`Bootstrap.intervals(view)` reads a state only through a view
+        of the same layout): by default the class and its config."""
+        config = {k: v for k, v in self.get_config().items() if k != "name"}
+        return (type(self).__name__, repr(sorted(config.items())))
+
     def log_keys(self, output_name: str | None = None) -> dict[str, LogKey]:
         """The keys this metric writes into the training logs (without "val_")
         and, for each, which way it is better (`LogKey.direction`).

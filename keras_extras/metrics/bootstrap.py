@@ -70,8 +70,9 @@ class Bootstrap(ExtrasMetric):
             `UniformKLDivergence` or `PredictiveEntropy`. Other metrics can
             join by implementing `replicate_state_shape`, `replicate_increment`
             and `replicate_values` (see `PerSampleMean`); the keys and their
-            directions are the wrapped metric's `value_keys()`, each with its
-            `_low` and `_high` bound.
+            directions are the wrapped metric's `value_keys()` that have a
+            direction (scores, not thresholds), each with its `_low` and
+            `_high` bound.
         num_replicates: bootstrap replicates, >= 2. The state and the cost of
             `result()` grow with it. Defaults to 100.
         confidence: the interval's nominal coverage, in (0, 1). Defaults to 0.95.
@@ -191,10 +192,12 @@ class Bootstrap(ExtrasMetric):
         reader = self.metric if view is None else view
         if view is not None:
             shape = tuple(view.replicate_state_shape(1 + self.num_replicates))
-            if shape != tuple(self.replicates.shape):
+            layout, own = view.replicate_layout(), self.metric.replicate_layout()
+            if shape != tuple(self.replicates.shape) or layout != own:
                 raise ValueError(
-                    f"Invalid `view`: its replicated state {shape} differs from "
-                    f"this Bootstrap's {tuple(self.replicates.shape)}."
+                    f"Invalid `view`: its replicated state ({shape}, {layout}) is "
+                    f"not laid out as this Bootstrap's "
+                    f"({tuple(self.replicates.shape)}, {own}). Received: {view!r}"
                 )
         keys = reader.value_keys()
         values = reader.replicate_values(self.replicates.value())

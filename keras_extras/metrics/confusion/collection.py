@@ -57,7 +57,7 @@ class ClassificationMetrics(ConfusionStateMetric):
         kappa_weights: weights of "kappa": None, "linear" or "quadratic".
         prefix: what each key starts with, instead of the output's name in a
             model with several outputs. Defaults to None (the output's name and
-            "_" there, nothing otherwise).
+            "_" there, nothing otherwise; "" means the same).
         class_names: with `average=None`, the names in the per-class keys
             (`f1/setosa`); one unique string per class. Defaults to the class
             indices (`f1/0`).
@@ -132,7 +132,9 @@ class ClassificationMetrics(ConfusionStateMetric):
             options=options,
             **kwargs,
         )
-        self.prefix = prefix
+        # "" was 0.1's default ("no prefix"): it keeps the output's name, or the
+        # keys of two outputs would overwrite each other.
+        self.prefix = prefix or None
         self.class_names = check_class_names(class_names, num_classes)
         # The output this metric is compiled for, once Keras asks for a result.
         self.output_name: str | None = None
@@ -163,7 +165,14 @@ class ClassificationMetrics(ConfusionStateMetric):
 
     def log_keys(self, output_name: str | None = None) -> dict[str, LogKey]:
         """As `ExtrasMetric.log_keys`; with `average=None`, one scalar key per
-        class (`f1/setosa`)."""
+        class (`f1/setosa`), which needs `num_classes` (given, or read from the
+        first batch)."""
+        if self.average is None and self.num_classes is None:
+            raise ValueError(
+                f"{self.name}: the per-class keys of average=None are not known "
+                "before `num_classes` is: pass num_classes=, or ask after the "
+                "first batch."
+            )
         return expand_classes(super().log_keys(output_name))
 
     def result(self) -> Any:

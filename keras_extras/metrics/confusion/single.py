@@ -3,6 +3,7 @@ specificity, F-beta, F1, Jaccard, Dice, balanced accuracy, MCC, Cohen's kappa.""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,12 @@ class ScoreMetric(ConfusionStateMetric):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         document_score_metric(cls)
+        if "__init__" not in vars(cls):
+            # `options` is how a subclass with options (FBetaScore) passes them
+            # on; a score without any shows no such argument.
+            signature = inspect.signature(cls.__mro__[1])
+            kept = [p for p in signature.parameters.values() if p.name != "options"]
+            cls.__signature__ = signature.replace(parameters=kept)
 
     def declared_direction(self) -> Direction:
         return get_score(self.score).direction

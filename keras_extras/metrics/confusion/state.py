@@ -330,6 +330,12 @@ class ConfusionStateMetric(ExtrasMetric):
             )
         return (replicates, len(self.layout), self.num_classes)
 
+    def replicate_layout(self) -> Any:
+        """The rows, classes and input settings of the state: any score metric
+        with the same ones reads it the same way."""
+        settings = (self.threshold, self.from_logits, self.ignore_class, self.top_k)
+        return ("confusion", self.task, self.layout, self.num_classes, settings)
+
     def replicate_increment(
         self,
         y_true: Tensor,

@@ -154,6 +154,12 @@ class CurveMetric(ExtrasMetric):
         columns = int(self.histograms.shape[1])
         return (replicates, self.state_rows, columns, self.num_thresholds)
 
+    def replicate_layout(self) -> Any:
+        """The histogram rows and grid: any curve metric with the same ones (and
+        inputs) reads them the same way."""
+        shape = tuple(self.histograms.shape)
+        return ("histograms", self.task, shape, self.from_logits)
+
     def replicate_increment(
         self,
         y_true: Tensor,
