@@ -144,6 +144,14 @@ def model_log_keys(model: Any) -> dict[str, LogKey]:
     return keys
 
 
+def known_key(model: Any, key: str) -> bool:
+    """Whether `key` (a training or validation log key) is a loss or a key some
+    metric of `model` declares."""
+    name = key.removeprefix("val_")
+    keys = model_log_keys(model)
+    return name == "loss" or name.endswith("_loss") or name in keys or key in keys
+
+
 def direction_of(model: Any, key: str) -> Direction | None:
     """Which way `key` (a training or validation log key) is better for `model`:
     losses go down; a metric's key goes the way the metric declares; None when

@@ -17,7 +17,10 @@ __all__ = ["log_key_and_direction", "objective"]
 
 
 def log_key_and_direction(
-    metric: Any, score: str | None = None, validation: bool = True
+    metric: Any,
+    score: str | None = None,
+    validation: bool = True,
+    output_name: str | None = None,
 ) -> Any:
     """The log key of `metric` (or of one of its scores) and "max" or "min".
 
@@ -30,6 +33,8 @@ def log_key_and_direction(
             has one.
         validation: the key of the validation value (`val_...`), which is what
             a search should rank. Defaults to True.
+        output_name: the model output the metric is compiled for, in a model
+            with several outputs (its keys start with it). Defaults to None.
 
     Returns:
         `(key, direction)`, e.g. `("val_f1", "max")`.
@@ -45,7 +50,7 @@ def log_key_and_direction(
         >>> log_key_and_direction(Bootstrap(BrierScore()))
         ('val_brier_score', 'min')
     """
-    keys = metric_log_keys(metric)
+    keys = metric_log_keys(metric, output_name)
     scored = {
         key: info
         for key, info in keys.items()
@@ -73,7 +78,12 @@ def log_key_and_direction(
     return prefix + key, "max" if info.direction == "up" else "min"
 
 
-def objective(metric: Any, score: str | None = None, validation: bool = True) -> Any:
+def objective(
+    metric: Any,
+    score: str | None = None,
+    validation: bool = True,
+    output_name: str | None = None,
+) -> Any:
     """A `keras_tuner.Objective` for `metric`, with the metric's direction.
 
     Args: as `log_key_and_direction`.
@@ -92,7 +102,7 @@ def objective(metric: Any, score: str | None = None, validation: bool = True) ->
         )  # ranks trials by val_f1_score, higher is better
         ```
     """
-    key, direction = log_key_and_direction(metric, score, validation)
+    key, direction = log_key_and_direction(metric, score, validation, output_name)
     try:
         import keras_tuner
     except ImportError as error:

@@ -93,10 +93,25 @@ def test_single_metrics_of_a_model_with_two_outputs_have_their_direction():
     assert direction_of(model, "aux_brier_score") == "down"
     assert direction_of(model, "val_cls_loss") == "down"
     assert direction_of(model, "val_nothing") is None
+    # A key no metric writes (a typo) is named as such, with the keys there are.
     stop = kec.EarlyStopping(monitor="val_nothing")
     stop.set_model(model)
-    with pytest.raises(ValueError, match="val_nothing.*mode='min'"):
+    with pytest.raises(ValueError, match="writes 'val_nothing'.*cls_f1_score"):
         stop.on_epoch_end(0, {"val_nothing": 1.0})
+    assert log_key_and_direction(kem.BrierScore(), output_name="aux") == (
+        "val_aux_brier_score",
+        "min",
+    )
+
+
+def test_a_key_without_a_direction_asks_for_the_mode():
+    labels, probs, _ = data()
+    model = pass_through_model(probs.shape, [kem.ConfusionMatrix(num_classes=3)])
+    model.evaluate(probs, labels, verbose=0)
+    stop = kec.EarlyStopping(monitor="val_confusion_matrix")
+    stop.set_model(model)
+    with pytest.raises(ValueError, match="mode='min' or mode='max'"):
+        stop.on_epoch_end(0, {})
 
 
 def test_the_report_logs_per_class_keys_in_the_one_format(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from keras_extras._naming import direction_of
+from keras_extras._naming import direction_of, known_key, model_log_keys
 from keras_extras._typing import Tensor
 
 MODES = ("auto", "min", "max")
@@ -22,6 +22,13 @@ def resolve_mode(model: Any, monitor: str, mode: str) -> str:
     if mode != "auto":
         return mode
     direction = direction_of(model, monitor)
+    if direction is None and not known_key(model, monitor):
+        keys = sorted(model_log_keys(model))
+        raise ValueError(
+            f"Invalid `monitor`: no metric of the model writes {monitor!r} (with "
+            f"or without 'val_'). Its metrics write: {keys}. Received: "
+            f"monitor={monitor!r}"
+        )
     if direction is None:
         raise ValueError(
             f"Cannot tell whether `{monitor}` should be minimised or maximised: no "

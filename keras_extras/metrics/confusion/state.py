@@ -320,13 +320,19 @@ class ConfusionStateMetric(ExtrasMetric):
     # The replicated state: `(replicates, len(layout), C)` per-class rows.
 
     def replicate_state_shape(self, replicates: int) -> tuple[int, ...]:
-        if self.layout == "matrix" or self.num_classes is None:
+        if self.num_classes is None:
             raise ValueError(
                 f"Invalid `metric` for Bootstrap: {type(self).__name__} with "
-                f"task={self.task!r} and num_classes={self.num_classes} keeps "
-                "no per-class state to replicate: it needs num_classes given, "
-                "task 'binary' or 'multiclass', and no matrix state (as "
-                "ConfusionMatrix and weighted CohenKappa keep)."
+                "num_classes=None: its state is sized at the first batch, and "
+                "Bootstrap's must be sized now. Pass num_classes=."
+            )
+        if self.layout == "matrix":
+            raise ValueError(
+                f"Invalid `metric` for Bootstrap: {type(self).__name__} with "
+                f"task={self.task!r} keeps a confusion matrix (as ConfusionMatrix, "
+                "weighted CohenKappa and multilabel tasks do), which Bootstrap "
+                "does not replicate: use a per-class score (task 'binary' or "
+                "'multiclass')."
             )
         return (replicates, len(self.layout), self.num_classes)
 
