@@ -159,7 +159,9 @@ def merge_state(
             >>> mine, theirs = kem.F1Score(num_classes=3), kem.F1Score(num_classes=3)
             >>> mine.update_state([0, 1, 2], [0, 1, 1])
             >>> theirs.update_state([2, 2], [2, 0])
-            >>> theirs_flat = ops.reshape(theirs.variables[0].value, (-1,))
+            >>> theirs_flat = ops.concatenate(
+            ...     [ops.reshape(v.value, (-1,)) for v in theirs.variables]
+            ... )
             >>> merge_state(mine, lambda flat: flat + theirs_flat)
             >>> whole = kem.F1Score(num_classes=3)
             >>> whole.update_state([0, 1, 2, 2, 2], [0, 1, 1, 2, 0])

@@ -266,7 +266,7 @@ CONFIG_VARIANTS = [
         num_classes=3,
         metrics=["f1", "mcc"],
         prefix="val_",
-        average="weighted",
+        average=None,
         kappa_weights="linear",
         class_names=CLASSES,
     ),

@@ -7,7 +7,14 @@ batches."""
 import keras
 import numpy as np
 import pytest
-from helpers import assert_both, assert_same_results, both_ways, run_eager, to_numpy
+from helpers import (
+    assert_both,
+    assert_same_results,
+    both_ways,
+    compile_function,
+    run_eager,
+    to_numpy,
+)
 from metric_suite import all_metrics, data
 from sklearn import metrics as skm
 
@@ -233,3 +240,110 @@ def test_an_empty_batch_adds_nothing_to_any_metric():
             ],
         )
         assert_same_results(got, expected)
+
+
+# ---------------------------------------------------------------- label types
+
+
+def _compiled_result(metric, batches):
+    """`metric`'s result through `stateless_update_state` under XLA (JAX and
+    TensorFlow) or eager torch, as compiled training runs it."""
+    update = compile_function(
+        lambda state, y_true, y_pred, weight: metric.stateless_update_state(
+            state, y_true, y_pred, sample_weight=weight
+        )
+    )
+    metric.reset_state()
+    state = [v.value for v in metric.variables]
+    for y_true, y_pred, weight in batches:
+        state = update(state, y_true, y_pred, weight)
+    return to_numpy(compile_function(metric.stateless_result)(state))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: kem.F1Score(num_classes=3),
+        lambda: kem.ClassificationMetrics(num_classes=3),
+        lambda: kem.AUROC(num_classes=3),
+        lambda: kem.BrierScore(),
+    ],
+    ids=["f1", "collection", "auroc", "brier"],
+)
+@pytest.mark.parametrize(
+    "labels",
+    [np.array(["a", "b", "c", "a"]), ["a", "b", "c", "a"], np.array([b"a"] * 4)],
+    ids=["numpy_str", "list_str", "bytes"],
+)
+def test_string_labels_get_a_type_error_naming_y_true(make, labels):
+    probs = np.full((4, 3), 1 / 3, "float32")
+    with pytest.raises(TypeError, match="`y_true`.*StringLookup"):
+        make().update_state(labels, probs)
+
+
+def test_boolean_one_hot_labels_count_as_their_ids_eager_and_compiled():
+    labels, probs, weights = data()
+    one_hot = np.eye(3, dtype=bool)[labels]
+    for make in (
+        lambda: kem.ClassificationMetrics(num_classes=3, metrics=("f1", "mcc")),
+        lambda: kem.AUROC(num_classes=3, num_thresholds=11),
+    ):
+        expected = run_eager(make(), [(labels, probs, weights)])
+        assert_same_results(run_eager(make(), [(one_hot, probs, weights)]), expected)
+        got = _compiled_result(make(), [(one_hot, probs, weights)])
+        assert_same_results(got, expected)
+
+
+def test_nan_score_rows_are_not_counted_when_compiled():
+    """TensorFlow's XLA takes maxima past NaN: an all-NaN batch of 8 sparse labels
+    once scored accuracy 0.375 there. No backend counts a row with a NaN score."""
+    labels, probs, weights = data()
+    spoiled = probs.copy()
+    spoiled[:8] = np.nan  # all NaN
+    spoiled[8:12, 1] = np.nan  # one NaN in the row
+    make = lambda: kem.ClassificationMetrics(  # noqa: E731
+        num_classes=3, metrics=("accuracy", "f1")
+    )
+    expected = run_eager(make(), [(labels[12:], probs[12:], weights[12:])])
+    for run in (run_eager, _compiled_result):
+        assert_same_results(run(make(), [(labels, spoiled, weights)]), expected)
+    nothing = _compiled_result(make(), [(labels[:8], spoiled[:8], None)])
+    assert nothing["accuracy"] == 0.0  # nothing counted: 0 / 0 gives 0
+
+
+def test_multi_hot_labels_make_a_multiclass_metric_nan_until_reset():
+    """A multilabel target given to task="multiclass" (the default) would be read
+    as its arg-max: the result is NaN instead, eager and compiled, as for
+    out-of-range scores; one-hot, mixup and smoothed rows are not multi-hot."""
+    labels, probs, weights = data()
+    multi_hot = np.eye(3)[labels]
+    multi_hot[::4, (labels[::4] + 1) % 3] = 1.0
+    mixup = 0.7 * np.eye(3)[labels] + 0.3 * np.eye(3)[np.roll(labels, 1)]
+    for make in (
+        lambda: kem.F1Score(num_classes=3),
+        lambda: kem.ClassificationMetrics(num_classes=3),
+        lambda: kem.ConfusionMatrix(num_classes=3),
+        lambda: kem.Bootstrap(kem.F1Score(num_classes=3), 8, seed=0),
+    ):
+        for run in (run_eager, _compiled_result):
+            got = run(make(), [(multi_hot, probs, weights)])
+            values = got.values() if isinstance(got, dict) else [got]
+            assert all(np.isnan(v).all() for v in values)
+            clean = run(make(), [(mixup.astype("float32"), probs, weights)])
+            values = clean.values() if isinstance(clean, dict) else [clean]
+            assert all(np.isfinite(v).all() for v in values)
+    metric = kem.F1Score(num_classes=3)
+    metric.update_state(multi_hot, probs)
+    metric.reset_state()
+    metric.update_state(labels, probs)
+    assert np.isfinite(to_numpy(metric.result()))
+
+
+def test_a_one_score_head_without_num_classes_is_told_to_use_task_binary():
+    with pytest.raises(ValueError, match='task="binary"'):
+        kem.F1Score().update_state(np.zeros(4), np.full((4, 1), 0.5, "float32"))
+
+
+def test_class_names_without_per_class_keys_are_refused():
+    with pytest.raises(ValueError, match="class_names.*average='macro'"):
+        kem.ClassificationMetrics(num_classes=2, class_names=["cat", "dog"])

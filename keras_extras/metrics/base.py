@@ -263,26 +263,29 @@ class PerSampleMean(ExtrasMetric):
 
 
 class ScoreRangeGuard:
-    """How many samples had scores outside [0, 1]; any makes the result NaN.
+    """How many samples had inputs a metric cannot read; any makes the result NaN.
 
     Probability metrics (ECE, Brier, AUROC, average precision) given logits or
-    log-probabilities without `from_logits=True` cannot rank or bin them. A
-    compiled step cannot raise, and a number computed from clipped scores would
-    look plausible, so such samples are not counted and the result is NaN until
-    `reset_state()`: one rule on every backend, eager and compiled. The count is
-    one summed scalar, so data-parallel replicas merge it.
+    log-probabilities without `from_logits=True` cannot rank or bin them; a
+    multiclass confusion metric given multi-hot label rows (a multilabel target:
+    `task="multilabel"` was forgotten) would read them as their arg-max. A
+    compiled step cannot raise, and a number computed from such inputs would
+    look plausible, so the result is NaN until `reset_state()`: one rule on every
+    backend, eager and compiled. The count is one summed scalar, so data-parallel
+    replicas merge it.
 
     Args:
         metric: the metric that owns the state (adds one variable to it).
+        name: the variable's name. Defaults to "out_of_range_scores".
     """
 
-    def __init__(self, metric: Any) -> None:
+    def __init__(self, metric: Any, name: str = "out_of_range_scores") -> None:
         self.count = metric.add_variable(
             shape=(),
             initializer="zeros",
             dtype="float32",
             aggregation="sum",
-            name="out_of_range_scores",
+            name=name,
         )
 
     def add(self, count: Tensor) -> None:

@@ -135,6 +135,12 @@ class ClassificationMetrics(ConfusionStateMetric):
         # "" was 0.1's default ("no prefix"): it keeps the output's name, or the
         # keys of two outputs would overwrite each other.
         self.prefix = prefix or None
+        if class_names is not None and self.average is not None:
+            raise ValueError(
+                "`class_names` name the per-class keys of average=None; with "
+                f"average={self.average!r} there are none. Received: "
+                f"class_names={class_names!r}, average={self.average!r}"
+            )
         self.class_names = check_class_names(class_names, num_classes)
         # The output this metric is compiled for, once Keras asks for a result.
         self.output_name: str | None = None
@@ -179,7 +185,10 @@ class ClassificationMetrics(ConfusionStateMetric):
         self.output_name = compiled_output_name(self) or self.output_name
         lead = self.key_lead(self.output_name)
         values = expand_values(self.score_values(self.statistics()), self.value_keys())
-        return {lead + key: cast_to(value, self.dtype) for key, value in values.items()}
+        return {
+            lead + key: cast_to(self.guarded(value), self.dtype)
+            for key, value in values.items()
+        }
 
     def get_config(self) -> Any:
         # The `metrics` argument is kept, validated, as the tuple `scores`.

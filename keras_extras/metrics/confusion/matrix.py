@@ -64,7 +64,7 @@ class ConfusionMatrix(ConfusionStateMetric):
 
     def result(self) -> Any:
         matrix = normalize_matrix(self.confusion_matrix(), self.normalize)
-        return cast_to(matrix, self.dtype)
+        return cast_to(self.guarded(matrix), self.dtype)
 
 
 document(ConfusionMatrix, CONFUSION_ARGS, inputs="classification")

@@ -122,7 +122,7 @@ class ScoreMetric(ConfusionStateMetric):
 
     def result(self) -> Any:
         value = self.score_values(self.statistics())[self.score_key(self.score)]
-        return cast_to(value, self.dtype)
+        return cast_to(self.guarded(value), self.dtype)
 
 
 document_score_metric(ScoreMetric)

@@ -12,7 +12,7 @@ from keras_extras._naming import LogKey, class_labels
 from keras_extras._typing import Average, Task, Tensor
 from keras_extras._validation import check_bool, check_int, check_number, check_one_of
 from keras_extras.metrics.accumulators import CompensatedSum
-from keras_extras.metrics.base import ExtrasMetric
+from keras_extras.metrics.base import ExtrasMetric, ScoreRangeGuard
 from keras_extras.metrics.confusion.counting import (
     class_statistics,
     confusion_counts,
@@ -185,6 +185,10 @@ class ConfusionStateMetric(ExtrasMetric):
             if self.scores
             else "matrix"
         )
+        # Multi-hot label rows given to a multiclass metric make it NaN.
+        self.label_guard = (
+            ScoreRangeGuard(self, "multi_hot_labels") if task == "multiclass" else None
+        )
         self.counts: CompensatedSum | None = None
         if known is not None:
             self._build_state(known)
@@ -211,15 +215,20 @@ class ConfusionStateMetric(ExtrasMetric):
         if self.counts is None:
             inferred = infer_num_classes(y_pred, self.task)
             if inferred is None:
+                hint = "pass num_classes="
+                if len(y_pred.shape) < 2 or y_pred.shape[-1] == 1:
+                    hint = 'one score per sample is a binary head: pass task="binary"'
                 raise ValueError(
                     f"`num_classes` was not given and cannot be read from "
-                    f"y_pred.shape={tuple(y_pred.shape)}: pass num_classes="
+                    f"y_pred.shape={tuple(y_pred.shape)}: {hint}"
                 )
             self._build_state(inferred)
         state, num_classes = self.built_state()
-        true_ids, pred_ids, weights = self.formatted_inputs(
+        true_ids, pred_ids, weights, multi_hot = self.formatted_inputs(
             y_true, y_pred, sample_weight
         )
+        if self.label_guard is not None and ops.is_tensor(multi_hot):
+            self.label_guard.add(multi_hot)
         if self.layout == "matrix":
             counts = confusion_counts(
                 true_ids, pred_ids, weights, self.task, num_classes
@@ -234,7 +243,8 @@ class ConfusionStateMetric(ExtrasMetric):
         self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
     ) -> Any:
         """`classification_inputs` with this metric's settings: flat true ids,
-        predicted ids and weights (what `update_state` counts)."""
+        predicted ids and weights (what `update_state` counts), and the count
+        of multi-hot label rows (what makes a multiclass result NaN)."""
         _, num_classes = self.built_state()
         return classification_inputs(
             y_true,
@@ -246,7 +256,12 @@ class ConfusionStateMetric(ExtrasMetric):
             from_logits=self.from_logits,
             ignore_class=self.ignore_class,
             top_k=self.top_k,
+            count_multi_hot=True,
         )
+
+    def guarded(self, value: Tensor) -> Any:
+        """`value`, or NaN once multi-hot labels were seen (multiclass)."""
+        return value if self.label_guard is None else self.label_guard.apply(value)
 
     def built_state(self) -> tuple[CompensatedSum, int]:
         """The state and the class count, once known."""
@@ -350,16 +365,16 @@ class ConfusionStateMetric(ExtrasMetric):
         replicate: Callable[[Tensor], Tensor],
     ) -> tuple[Any, Any]:
         """This batch's `(replicates, rows, C)` statistics, with
-        `replicate(weights)` each sample's weight in each replicate, and 0
-        out-of-range scores (class ids have no range to leave)."""
-        true_ids, pred_ids, weights = self.formatted_inputs(
+        `replicate(weights)` each sample's weight in each replicate, and the
+        count of multi-hot label rows (NaN for every replicate)."""
+        true_ids, pred_ids, weights, multi_hot = self.formatted_inputs(
             y_true, y_pred, sample_weight
         )
         _, num_classes = self.built_state()
         increment = class_statistics(
             true_ids, pred_ids, replicate(weights), self.layout, num_classes
         )
-        return increment, 0.0
+        return increment, multi_hot
 
     def replicate_values(self, state: Tensor) -> dict[str, Any]:
         """Each score's value in each replicate of a `(replicates, rows, C)`

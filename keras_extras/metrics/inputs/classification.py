@@ -10,8 +10,10 @@ from keras_extras._typing import Tensor
 from keras_extras.metrics.inputs.labels import (
     binary_decisions,
     binary_inputs,
+    check_label_dtype,
     ids_and_max,
     ids_in_range,
+    multi_hot_rows,
     multiclass_labels,
 )
 from keras_extras.metrics.inputs.shapes import (
@@ -38,6 +40,7 @@ def classification_inputs(
     from_logits: bool = False,
     ignore_class: int | None = None,
     top_k: int = 1,
+    count_multi_hot: bool = False,
 ) -> Any:
     """Turn labels and predictions into flat integer ids and weights.
 
@@ -55,20 +58,30 @@ def classification_inputs(
         top_k: multiclass scores only: a sample whose label is among its `top_k`
             highest scores is predicted as its label, others as their arg-max
             (torchmetrics' definition; a score tied with the k-th counts as in).
+        count_multi_hot: also return how many label rows were multi-hot (sum
+            above 1: a multilabel target given to task="multiclass"; always 0
+            for other tasks and for ids).
 
     Returns:
         `(true_ids, pred_ids, weights)`: int32, int32 and float32 tensors of shape
         `(N,)` for binary/multiclass, `(N, C)` for multilabel, where `N` is the
         number of samples in `S`. Uncountable samples have weight 0 and id 0.
+        With `count_multi_hot=True`, the multi-hot count follows (a float32
+        scalar).
+
+    Raises:
+        TypeError: string labels (`y_true`), whatever the backend.
     """
+    check_label_dtype(y_true)
     y_true = ops.convert_to_tensor(y_true)
     y_pred = ops.convert_to_tensor(y_pred)
     check_batch_sizes(y_true, y_pred)
     if task == "multiclass":
-        return _multiclass(
+        *formatted, multi_hot = _multiclass(
             y_true, y_pred, sample_weight, num_classes, ignore_class, top_k
         )
-    return _thresholded(
+        return (*formatted, multi_hot) if count_multi_hot else tuple(formatted)
+    formatted = _thresholded(
         y_true,
         y_pred,
         sample_weight,
@@ -78,6 +91,7 @@ def classification_inputs(
         from_logits,
         ignore_class,
     )
+    return (*formatted, 0.0) if count_multi_hot else formatted
 
 
 def _multiclass(
@@ -113,7 +127,10 @@ def _multiclass(
             f"multiclass with num_classes={num_classes}: y_pred must be scores "
             f"(batch, ..., {num_classes}) or integer ids (batch, ...)",
         )
-    true_ids, labelled, _ = multiclass_labels(y_true, y_pred, sample_shape, num_classes)
+    true_ids, labelled, rows = multiclass_labels(
+        y_true, y_pred, sample_shape, num_classes
+    )
+    multi_hot = multi_hot_rows(rows)
     countable = both(countable, labelled)
     if ignore_class is not None:
         countable = both(countable, ops.not_equal(true_ids, ignore_class))
@@ -127,13 +144,12 @@ def _multiclass(
 
     weights = countable_weights(countable, sample_weight, sample_shape)
     if countable is None:  # boolean ids on both sides: all in range
-        return flat(true_ids), flat(pred_ids), flat(weights)
+        return flat(true_ids), flat(pred_ids), flat(weights), multi_hot
     # Uncountable samples keep weight 0; their ids only need to stay in range.
     true_ids = ops.where(countable, true_ids, 0)
-    pred_ids = (
-        ops.where(countable, pred_ids, 0) if not is_floating(y_pred) else pred_ids
-    )
-    return flat(true_ids), flat(pred_ids), flat(weights)
+    if not is_floating(y_pred):
+        pred_ids = ops.where(countable, pred_ids, 0)
+    return flat(true_ids), flat(pred_ids), flat(weights), multi_hot
 
 
 def _top_k_refined(

@@ -23,6 +23,9 @@ from keras_extras.metrics.inputs.shapes import (
 )
 
 TASKS = ("binary", "multiclass", "multilabel")
+# A label row summing above 1 + this is multi-hot (float32 rounding of mixup and
+# label-smoothed rows stays far below it).
+MULTI_HOT_TOLERANCE = 1e-3
 
 
 def class_ids(scores: Tensor) -> Any:
@@ -52,8 +55,14 @@ def ids_and_max(scores: Tensor) -> Any:
         ids = cast_to(ops.argmax(scores, axis=-1), "int32")
         return ids, ops.amax(scores, axis=-1)
     num_classes = scores.shape[-1]
-    lowest = float("-inf") if is_floating(scores) else -(2**31)
+    floating = is_floating(scores)
+    lowest = float("-inf") if floating else -(2**31)
     row_max = ops.max(scores, axis=-1, keepdims=True, initial=lowest)
+    if floating:
+        # TensorFlow's XLA takes the maximum past NaN (its fast min/max: a row
+        # [nan, 1] gives 1, all NaN gives -inf), so NaN rows would be counted.
+        has_nan = ops.any(ops.isnan(scores), axis=-1, keepdims=True)
+        row_max = ops.where(has_nan, float("nan"), row_max)
     index = ops.arange(num_classes, dtype="int32")
     candidates = ops.where(scores == row_max, index, num_classes - 1)
     ids = ops.min(candidates, axis=-1, initial=num_classes - 1)
@@ -102,14 +111,16 @@ def multiclass_labels(
 
     Returns:
         `(ids, countable, rows)`: int32 ids `S`, the countable mask (None when
-        every id is in range: booleans), and the rows as given (None for ids).
+        every id is in range: booleans), and the rows as given (None for ids;
+        booleans as int32).
     """
     true_shape = static_shape(y_true)
     rank = len(sample_shape)
     rows = None
     if len(true_shape) == rank + 1 and true_shape[-1] == num_classes:
-        rows = y_true
-        ids, row_max = ids_and_max(y_true)
+        # Boolean one-hot rows as 0/1 (TensorFlow has no maximum of booleans).
+        rows = cast_to(y_true, "int32") if str(ops.dtype(y_true)) == "bool" else y_true
+        ids, row_max = ids_and_max(rows)
         countable = row_max > 0
     else:
         if len(true_shape) == rank + 1 and true_shape[-1] == 1:
@@ -125,6 +136,34 @@ def multiclass_labels(
     if not dims_match(static_shape(ids), sample_shape):
         raise shape_error(y_true, y_pred, "the sample shapes differ")
     return ids, countable, rows
+
+
+def multi_hot_rows(rows: Tensor | None) -> Any:
+    """How many label rows sum to more than 1: multi-hot targets (a multilabel
+    task) given to a multiclass metric, which would read them as their arg-max.
+    One-hot, mixup and label-smoothed rows sum to 1. A float32 scalar."""
+    if rows is None:
+        return 0.0
+    total = ops.sum(ops.cast(rows, "float32"), axis=-1)
+    return ops.sum(ops.cast(total > 1.0 + MULTI_HOT_TOLERANCE, "float32"))
+
+
+def check_label_dtype(y_true: Any) -> None:
+    """Raise a `TypeError` naming `y_true` for string labels, whose dtype is known
+    before any tensor is made (each backend fails differently converting them)."""
+    dtype = str(getattr(y_true, "dtype", ""))
+    sample = y_true
+    while isinstance(sample, (list, tuple)) and sample:
+        sample = sample[0]
+    if isinstance(sample, (str, bytes)) or any(
+        kind in dtype for kind in ("<U", "<S", "|S", "str", "string", "object")
+    ):
+        raise TypeError(
+            "`y_true` must hold class ids, one-hot rows or 0/1 labels (numbers or "
+            "booleans); map string labels to ids first (for example with "
+            "`keras.layers.StringLookup`). Received: y_true of dtype "
+            f"{dtype or type(sample).__name__}"
+        )
 
 
 def binary_inputs(y_true: Tensor, y_pred: Tensor) -> Any:

@@ -10,6 +10,7 @@ from keras import ops
 from keras_extras._typing import Tensor
 from keras_extras.metrics.inputs.labels import (
     binary_inputs,
+    check_label_dtype,
     ids_in_range,
     multiclass_labels,
 )
@@ -91,6 +92,7 @@ def probability_inputs(
         within `SCORE_TOLERANCE` of [0, 1] (float rounding, 16-bit outputs) are
         clipped into it.
     """
+    check_label_dtype(y_true)
     y_true = ops.convert_to_tensor(y_true)
     y_pred = ops.convert_to_tensor(y_pred)
     check_batch_sizes(y_true, y_pred)
