@@ -15,16 +15,19 @@ from keras import ops
 
 from keras_extras._naming import BOUNDS, split_bound
 from keras_extras._typing import Normalization
-from keras_extras._validation import check_bool, check_int, check_one_of
+from keras_extras._validation import check_int, check_one_of
 from keras_extras.callbacks._figures import pyplot, save_figure
 from keras_extras.callbacks._monitor import as_float
 from keras_extras.callbacks._validation_data import (
-    confusion_of,
-    predictions_on,
-    unpack_validation_data,
+    ValidationDataCallback,
+    binary_decisions,
 )
 from keras_extras.callbacks.base import ConfigMixin
-from keras_extras.metrics.confusion import NORMALIZATIONS, normalize_matrix
+from keras_extras.metrics.confusion import (
+    NORMALIZATIONS,
+    ConfusionMatrix,
+    normalize_matrix,
+)
 
 
 def is_bound(key: str, history: dict[str, Any]) -> bool:
@@ -150,23 +153,40 @@ class PlotHistory(ConfigMixin, keras.callbacks.Callback):
         self.panels = list(panels)
 
 
-class ValidationPlot(ConfigMixin, keras.callbacks.Callback):
+class ValidationPlot(ValidationDataCallback):
     """Base class of the callbacks that draw a figure from their own validation
-    data into a PNG file.
+    data into a PNG file (`ValidationDataCallback`: datasets, one output of
+    several, checks at train begin).
 
     Args:
-        validation_data: `(x, y)` or `(x, y, sample_weight)`.
+        validation_data: `(x, y)`, `(x, y, sample_weight)` or a dataset of such
+            batches.
         path: PNG file to write.
+        output: which output of a model with several (name or index).
+        from_logits: whether the model outputs logits.
     """
 
-    config_fields: tuple[str, ...] = ("validation_data", "path")
+    config_fields: tuple[str, ...] = ("path",)
 
-    def __init__(self, validation_data: Any, path: Any) -> None:
-        super().__init__()
+    def __init__(
+        self,
+        validation_data: Any,
+        path: Any,
+        output: str | int | None = None,
+        from_logits: bool = False,
+    ) -> None:
+        super().__init__(validation_data, output, from_logits)
         pyplot()  # matplotlib is an optional extra: say so at construction
-        unpack_validation_data(validation_data)
-        self.validation_data = validation_data
         self.path = Path(path)
+
+
+def confusion_of(y: Any, predictions: Any, weight: Any, from_logits: bool) -> Any:
+    """keras-extras' `ConfusionMatrix` of predictions (a binary head's decided at
+    0.5, or 0 for logits)."""
+    decided = binary_decisions(predictions, from_logits)
+    metric = ConfusionMatrix(num_classes=2 if decided.ndim == 1 else None)
+    metric.update_state(y, decided, sample_weight=weight)
+    return metric
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
@@ -178,10 +198,17 @@ class ConfusionMatrixPlot(ValidationPlot):
     shows counts. Each cell is annotated with its value.
 
     Args:
-        validation_data: `(x, y)` or `(x, y, sample_weight)`.
+        validation_data: `(x, y)`, `(x, y, sample_weight)`, or a dataset of such
+            batches (`tf.data.Dataset`, `keras.utils.PyDataset`, torch
+            `DataLoader`).
         path: PNG file to write.
-        class_names: tick labels (default: "0", "1", ...).
+        class_names: tick labels (default: "0", "1", ...; a binary head `(B, 1)`
+            has two classes, its scores decided at 0.5).
         normalize: None, "true", "pred" or "all". Defaults to "true".
+        output: which output of a model with several (its name or index);
+            checked at train begin. Defaults to None (the only one).
+        from_logits: whether the model outputs logits (a binary head's are
+            then decided at 0). Defaults to False.
 
     Example:
         >>> import numpy as np
@@ -198,15 +225,17 @@ class ConfusionMatrixPlot(ValidationPlot):
         path: Any,
         class_names: Any = None,
         normalize: Normalization = "true",
+        output: str | int | None = None,
+        from_logits: bool = False,
     ) -> None:
-        super().__init__(validation_data, path)
+        super().__init__(validation_data, path, output, from_logits)
         self.class_names = list(class_names) if class_names is not None else None
         self.normalize = check_one_of("normalize", normalize, NORMALIZATIONS)
         self.matrix: np.ndarray | None = None
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
-        num_classes = len(self.class_names) if self.class_names else None
-        metric = confusion_of(self.model, self.validation_data, num_classes)
+        y, predictions, weight = self.validation_predictions()
+        metric = confusion_of(y, predictions, weight, self.from_logits)
         matrix = normalize_matrix(metric.confusion_matrix(), self.normalize)
         self.matrix = np.asarray(ops.convert_to_numpy(matrix), dtype=float)
         names = self.class_names or [str(i) for i in range(len(self.matrix))]
@@ -250,7 +279,9 @@ class CurvePlot(ValidationPlot):
     end, and every `every_n_epochs` epochs when that is set.
 
     Args:
-        validation_data: `(x, y)` or `(x, y, sample_weight)`; `y` as `AUROC`
+        validation_data: `(x, y)`, `(x, y, sample_weight)`, or a dataset of such
+            batches (`tf.data.Dataset`, `keras.utils.PyDataset`, torch
+            `DataLoader`). `y` as `AUROC`
             takes it (ids or one-hot for multiclass, 0/1 for binary).
         path: PNG file to write.
         num_classes: number of classes; None for binary scores `(batch,)` or
@@ -259,6 +290,8 @@ class CurvePlot(ValidationPlot):
         from_logits: whether the model outputs logits. Defaults to False.
         every_n_epochs: also draw every n epochs (0: at training end only).
             Defaults to 0.
+        output: which output of a model with several (its name or index);
+            checked at train begin. Defaults to None (the only one).
 
     Example:
         >>> import numpy as np
@@ -267,7 +300,7 @@ class CurvePlot(ValidationPlot):
         3
     """
 
-    config_fields = ("num_classes", "class_names", "from_logits", "every_n_epochs")
+    config_fields = ("num_classes", "class_names", "every_n_epochs")
 
     def __init__(
         self,
@@ -277,11 +310,11 @@ class CurvePlot(ValidationPlot):
         class_names: Any = None,
         from_logits: bool = False,
         every_n_epochs: int = 0,
+        output: str | int | None = None,
     ) -> None:
-        super().__init__(validation_data, path)
+        super().__init__(validation_data, path, output, from_logits)
         self.num_classes = check_int("num_classes", num_classes, 2, allow_none=True)
         self.class_names = list(class_names) if class_names is not None else None
-        self.from_logits = check_bool("from_logits", from_logits)
         self.every_n_epochs = check_int("every_n_epochs", every_n_epochs, 0)
         self.curves: dict[str, np.ndarray] | None = None
 
@@ -296,7 +329,7 @@ class CurvePlot(ValidationPlot):
         """Compute the curves on the validation data and write the PNG."""
         from keras_extras.metrics import AUROC
 
-        y, predictions, weight = predictions_on(self.model, self.validation_data)
+        y, predictions, weight = self.validation_predictions()
         binary = self.num_classes is None
         metric = AUROC(
             num_classes=None if binary else self.num_classes,
@@ -344,10 +377,14 @@ class ReliabilityDiagram(ValidationPlot):
     per bin below, and the ECE in the title.
 
     Args:
-        validation_data: `(x, y)` or `(x, y, sample_weight)`.
+        validation_data: `(x, y)`, `(x, y, sample_weight)`, or a dataset of such
+            batches (`tf.data.Dataset`, `keras.utils.PyDataset`, torch
+            `DataLoader`).
         path: PNG file to write.
         num_bins: number of equal-width bins. Defaults to 15.
         from_logits: whether the model outputs logits. Defaults to False.
+        output: which output of a model with several (its name or index);
+            checked at train begin. Defaults to None (the only one).
 
     Example:
         >>> import numpy as np
@@ -356,7 +393,7 @@ class ReliabilityDiagram(ValidationPlot):
         15
     """
 
-    config_fields = ("num_bins", "from_logits")
+    config_fields = ("num_bins",)
 
     def __init__(
         self,
@@ -364,16 +401,16 @@ class ReliabilityDiagram(ValidationPlot):
         path: Any,
         num_bins: int = 15,
         from_logits: bool = False,
+        output: str | int | None = None,
     ) -> None:
-        super().__init__(validation_data, path)
+        super().__init__(validation_data, path, output, from_logits)
         self.num_bins = check_int("num_bins", num_bins, 1)
-        self.from_logits = check_bool("from_logits", from_logits)
         self.bins: dict[str, Any] | None = None
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         from keras_extras.metrics import ExpectedCalibrationError
 
-        y, predictions, weight = predictions_on(self.model, self.validation_data)
+        y, predictions, weight = self.validation_predictions()
         metric = ExpectedCalibrationError(
             num_bins=self.num_bins, from_logits=self.from_logits
         )

@@ -15,13 +15,13 @@ from keras_extras._typing import Tensor
 from keras_extras._validation import check_int, check_number
 from keras_extras.callbacks._files import atomic_write
 from keras_extras.callbacks._validation_data import (
-    predictions_on,
-    unpack_validation_data,
+    ValidationDataCallback,
+    binary_decisions,
 )
-from keras_extras.callbacks.base import ConfigMixin
+from keras_extras.callbacks.plots import confusion_of
 from keras_extras.distributed import is_main_process
 from keras_extras.metrics.bootstrap import Bootstrap
-from keras_extras.metrics.confusion import ClassificationMetrics, ConfusionMatrix
+from keras_extras.metrics.confusion import ClassificationMetrics
 from keras_extras.metrics.scores import ClassStatistics, compute_scores
 
 ROWS = ("precision", "recall", "f1")
@@ -132,7 +132,7 @@ def _names(class_names: Any) -> list[str] | None:
 
 
 @keras.saving.register_keras_serializable(package="keras_extras")
-class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
+class ClassificationReport(ValidationDataCallback):
     """Per-class precision, recall, F1 and support on validation data.
 
     Every `every_n_epochs` epochs the model predicts `validation_data`, one
@@ -156,8 +156,9 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
     as bands.
 
     Args:
-        validation_data: `(x, y)` or `(x, y, sample_weight)`; labels sparse or
-            one-hot.
+        validation_data: `(x, y)`, `(x, y, sample_weight)`, or a dataset of such
+            batches (`tf.data.Dataset`, `keras.utils.PyDataset`, torch
+            `DataLoader`); labels sparse or one-hot.
         class_names: names of the classes, one unique name each (as strings, they
             end the per-class log keys: `val_f1/<name>`). Default: "0", "1", ...
         every_n_epochs: evaluate every n epochs, >= 1. Defaults to 1.
@@ -167,6 +168,10 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
             for no intervals. Defaults to None.
         confidence: the intervals' nominal coverage, in (0, 1). Defaults to 0.95.
         seed: seed of the replicate weights (None: random). Defaults to None.
+        output: which output of a model with several (its name or index);
+            checked at train begin. Defaults to None (the only one).
+        from_logits: whether the model outputs logits (a binary head's are
+            then decided at 0, else at 0.5). Defaults to False.
 
     Example:
         >>> import numpy as np
@@ -177,7 +182,6 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
     """
 
     config_fields = (
-        "validation_data",
         "class_names",
         "every_n_epochs",
         "path",
@@ -197,9 +201,10 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
         num_replicates: int | None = None,
         confidence: float = 0.95,
         seed: int | None = None,
+        output: str | int | None = None,
+        from_logits: bool = False,
     ) -> None:
-        super().__init__()
-        unpack_validation_data(validation_data)
+        super().__init__(validation_data, output, from_logits)
         self.num_replicates = check_int(
             "num_replicates", num_replicates, minimum=2, allow_none=True
         )
@@ -212,7 +217,6 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
                 f"Received: confidence={confidence!r}"
             )
         self.seed = check_int("seed", seed, minimum=0, allow_none=True)
-        self.validation_data = validation_data
         self.class_names = _names(class_names)
         self.every_n_epochs = check_int("every_n_epochs", every_n_epochs, minimum=1)
         self.path = Path(path) if path is not None else None
@@ -222,10 +226,9 @@ class ClassificationReport(ConfigMixin, keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if (epoch + 1) % self.every_n_epochs:
             return
-        num_classes = len(self.class_names) if self.class_names else None
-        y, predictions, weight = predictions_on(self.model, self.validation_data)
-        metric = ConfusionMatrix(num_classes=num_classes)
-        metric.update_state(y, predictions, sample_weight=weight)
+        y, predictions, weight = self.validation_predictions()
+        metric = confusion_of(y, predictions, weight, self.from_logits)
+        predictions = binary_decisions(predictions, self.from_logits)
         names = self.class_names or [str(i) for i in range(metric.num_classes or 0)]
         result = report(ops.convert_to_numpy(metric.confusion_matrix()))
         ends: tuple[str, ...] = ("",)
