@@ -1,8 +1,15 @@
 """The benchmark harness' bookkeeping (its timings live in benchmarks/, not here)."""
 
 import json
+import pathlib
+import re
 
-from benchmarks import overhead, report
+import keras
+import numpy as np
+import pytest
+
+import keras_extras.metrics as kem
+from benchmarks import classes, overhead, report
 
 
 def _row(ratio):
@@ -112,3 +119,52 @@ def test_segmentation_report_gives_the_ratio(tmp_path):
     table = segmentation.report(tmp_path)
     assert "| torch | eager | 10.00 | 5.00 | 0.50 |" in table
     assert "compiled" not in table  # a path one side lacks is left out
+
+
+def _state_bytes(metric):
+    return sum(
+        int(np.prod(v.shape)) * np.dtype(v.dtype).itemsize for v in metric.variables
+    )
+
+
+def test_committed_state_bytes_are_the_codes():
+    """State bytes are a property of the code: the committed benchmark results
+    must say what it holds (refresh them with `python -m benchmarks.classes
+    --backend <b> --refresh-state` after changing a state)."""
+    factories = classes.metric_factories(keras.backend.backend())
+    for path in sorted(classes.RESULTS.glob("classes-*.json")):
+        data = json.loads(path.read_text())
+        for size, rows in data["eager"].items():
+            for name, row in rows.items():
+                if not name.startswith("extras_") or "state_bytes" not in row:
+                    continue
+                metric = factories[name][0](int(size))
+                assert row["state_bytes"] == _state_bytes(metric), (path.name, name)
+
+
+QUOTED = re.compile(
+    r"`F1Score` keeps ([\d.]+) MB\s+at 50,000\s+classes \(Keras' `F1Score` ([\d.]+) MB"
+)
+
+
+def test_state_figures_quoted_in_the_docs_are_the_codes():
+    """Every page that quotes the state at 50,000 classes quotes it in one
+    phrase, with the figures the code holds (MB = 10**6 bytes)."""
+    extras = _state_bytes(kem.F1Score(num_classes=50_000)) / 1e6
+    keras_f1 = keras.metrics.F1Score(average="macro")
+    one = np.zeros((1, 50_000), "float32")
+    keras_f1.update_state(one, one)  # Keras sizes its state at the first batch
+    reference = _state_bytes(keras_f1) / 1e6
+    root = pathlib.Path(__file__).parent.parent
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    quoted = 0
+    for page in pages:
+        text = page.read_text()
+        found = QUOTED.findall(text)
+        mentions = len(re.findall(r"MB[^.]*at 50,000|50,000 classes[^.]*MB", text))
+        assert len(found) >= (mentions > 0), page.name
+        for ours, theirs in found:
+            assert float(ours) == pytest.approx(extras, abs=0.05), page.name
+            assert float(theirs) == pytest.approx(reference, abs=0.05), page.name
+            quoted += 1
+    assert quoted >= 3  # README, docs/benchmarks.md, docs/metrics.md
