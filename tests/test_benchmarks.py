@@ -168,3 +168,33 @@ def test_state_figures_quoted_in_the_docs_are_the_codes():
             assert float(theirs) == pytest.approx(reference, abs=0.05), page.name
             quoted += 1
     assert quoted >= 3  # README, docs/benchmarks.md, docs/metrics.md
+
+
+def _benchmark_rows(text):
+    """The rows of the tables in the "Benchmarks" sections of a page."""
+    rows, inside = [], False
+    for line in text.splitlines():
+        if line.startswith("## "):
+            inside = line.startswith("## Benchmarks")
+        elif inside and line.startswith("| ") and not line.startswith("| ---"):
+            rows.append(line)
+    return rows
+
+
+def test_benchmark_tables_in_the_readme_quote_committed_results():
+    """Each number of the README's benchmark tables is in a committed result
+    (`benchmarks/results/*.md`, written by the benchmarks), so a re-run that
+    moves a figure leaves no old number behind unnoticed."""
+    root = pathlib.Path(__file__).parent.parent
+    results = "\n".join(
+        path.read_text() for path in (root / "benchmarks" / "results").glob("*.md")
+    )
+    rows = _benchmark_rows((root / "README.md").read_text())
+    assert rows, "the README has benchmark tables"
+    missing = [
+        number
+        for row in rows
+        for number in re.findall(r"(?<![\w.])\d+\.\d+(?![\w.])", row)
+        if number not in results
+    ]
+    assert missing == []
