@@ -24,7 +24,7 @@ def main(mode: str, out: Path) -> None:
     import keras
     import numpy as np
     from helpers import pass_through_model, to_numpy
-    from metric_suite import all_metrics, data
+    from metric_suite import data, representative_metrics
 
     import keras_extras.callbacks as kec
 
@@ -33,7 +33,7 @@ def main(mode: str, out: Path) -> None:
 
     labels, probs, weights = data()
     reference = {}
-    for metric in all_metrics():
+    for metric in representative_metrics():
         metric.update_state(labels, probs, sample_weight=weights)
         result = metric.result()
         reference.update(
@@ -55,7 +55,9 @@ def main(mode: str, out: Path) -> None:
         scope = strategy.scope()
 
     with scope:
-        model = pass_through_model(probs.shape, all_metrics(), jit_compile="auto")
+        model = pass_through_model(
+            probs.shape, representative_metrics(), jit_compile="auto"
+        )
     evaluate = model.evaluate(
         probs, labels, sample_weight=weights, batch_size=16, verbose=0, return_dict=True
     )

@@ -218,6 +218,22 @@ def assert_both(make_metric, y_true, y_pred, expected, weight=None, atol=1e-6):
         np.testing.assert_allclose(got, expected, atol=atol)
 
 
+def run_compiled(metric, batches):
+    """`run_eager`'s result through `stateless_update_state` and
+    `stateless_result` compiled as training steps are (`compile_function`)."""
+    update = compile_function(
+        lambda state, y_true, y_pred, weight: metric.stateless_update_state(
+            state, y_true, y_pred, sample_weight=weight
+        )
+    )
+    result = compile_function(metric.stateless_result)
+    metric.reset_state()
+    state = [v.value for v in metric.variables]
+    for y_true, y_pred, weight in batches:
+        state = update(state, y_true, y_pred, weight)
+    return to_numpy(result(state))
+
+
 def assert_same_results(got, expected, atol=1e-6):
     """`got` equals `expected` (results, or dicts of them) key by key. Interval
     bounds (`<key>_low`, `<key>_high` next to `<key>`) come from random draws that

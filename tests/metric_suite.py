@@ -15,6 +15,12 @@ def all_metrics(include_random=False):
     ]
 
 
+def representative_metrics():
+    """The metrics that together take every kind of state and input path (one
+    per family and state layout): what the heavy compiled runs use."""
+    return [entry.make() for entry in METRICS.values() if entry.representative]
+
+
 def data():
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 3, 64).astype("int32")

@@ -48,11 +48,11 @@ def _results(metric) -> dict:
 
 def _reference() -> dict:
     """The metric suite over all the data, in one process, eagerly."""
-    from metric_suite import all_metrics, data
+    from metric_suite import data, representative_metrics
 
     labels, probs, weights = data()
     reference = {}
-    for metric in all_metrics():
+    for metric in representative_metrics():
         metric.update_state(labels, probs, sample_weight=weights)
         reference.update(_results(metric))
     return reference
@@ -67,7 +67,7 @@ def _shard(rank: int, world: int):
 def run_jax(rank: int, world: int, port: int, out: Path) -> dict:
     import keras
     from helpers import pass_through_model
-    from metric_suite import all_metrics, data
+    from metric_suite import data, representative_metrics
 
     import keras_extras.callbacks as kec
     from keras_extras.callbacks.reports import report
@@ -85,7 +85,9 @@ def run_jax(rank: int, world: int, port: int, out: Path) -> dict:
         keras.distribution.DataParallel(devices=devices, auto_shard_dataset=False)
     )
     labels, probs, weights = _shard(rank, world)
-    model = pass_through_model(probs.shape, all_metrics(), jit_compile="auto")
+    model = pass_through_model(
+        probs.shape, representative_metrics(), jit_compile="auto"
+    )
     evaluate = model.evaluate(
         probs,
         labels,
@@ -142,7 +144,7 @@ def run_jax(rank: int, world: int, port: int, out: Path) -> dict:
 
 def run_tensorflow(rank: int, world: int, port: int, out: Path) -> dict:
     import tensorflow as tf
-    from metric_suite import all_metrics
+    from metric_suite import representative_metrics
 
     from keras_extras.distributed import is_main_process, process_index
 
@@ -151,7 +153,7 @@ def run_tensorflow(rank: int, world: int, port: int, out: Path) -> dict:
     reference = _reference()
     labels, probs, weights = _shard(rank, world)
     with strategy.scope():
-        metrics = all_metrics()
+        metrics = representative_metrics()
     options = tf.distribute.InputOptions(experimental_fetch_to_device=False)
     dataset = tf.data.Dataset.from_tensor_slices((labels, probs, weights)).batch(BATCH)
     # Each worker already holds its own shard: no auto-sharding on top.
@@ -211,7 +213,7 @@ def run_torch(rank: int, world: int, port: int, out: Path) -> dict:
     import numpy as np
     import torch
     import torch.distributed as dist
-    from metric_suite import all_metrics, data
+    from metric_suite import data, representative_metrics
 
     from keras_extras.distributed import is_main_process, merge_state, process_index
 
@@ -223,7 +225,7 @@ def run_torch(rank: int, world: int, port: int, out: Path) -> dict:
     #    shard, several batches, then merges.
     labels, probs, weights = _shard(rank, world)
     merged = {}
-    for metric in all_metrics():
+    for metric in representative_metrics():
         for start in range(0, len(labels), BATCH):
             rows = slice(start, start + BATCH)
             metric.update_state(labels[rows], probs[rows], sample_weight=weights[rows])

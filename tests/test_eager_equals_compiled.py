@@ -12,7 +12,7 @@ eagerly).
 import keras
 import numpy as np
 import pytest
-from helpers import compile_function, run_eager, to_numpy
+from helpers import run_compiled, run_eager
 from metric_suite import all_metrics, data
 
 import keras_extras.metrics as kem
@@ -25,8 +25,6 @@ def _extra_metrics():
         kem.F1Score(num_classes=3, average=None),
         kem.Recall(num_classes=3, top_k=2),
         kem.F1Score(task="binary"),
-        kem.RecallAtPrecision(0.6, task="binary", num_thresholds=11),
-        kem.SpecificityAtSensitivity(0.6, task="binary", num_thresholds=11),
         kem.BestThreshold(task="binary", num_thresholds=11),
         kem.Bootstrap(kem.F1Score(num_classes=3), num_replicates=8, seed=1),
         kem.Bootstrap(kem.AUROC(task="binary", num_thresholds=11), 8, seed=2),
@@ -55,20 +53,6 @@ def _batches(binary=False, segmentation=False):
     ]
 
 
-def _compiled(metric, batches):
-    update = compile_function(
-        lambda state, y_true, y_pred, weight: metric.stateless_update_state(
-            state, y_true, y_pred, sample_weight=weight
-        )
-    )
-    result = compile_function(metric.stateless_result)
-    metric.reset_state()
-    state = [v.value for v in metric.variables]
-    for y_true, y_pred, weight in batches:
-        state = update(state, y_true, y_pred, weight)
-    return to_numpy(result(state))
-
-
 CASES = [(m, False) for m in all_metrics() + _extra_metrics()] + [
     (m, True) for m in _segmentation_metrics()
 ]
@@ -84,7 +68,7 @@ def test_eager_equals_compiled(metric, segmentation):
     binary = getattr(scored, "task", None) == "binary"
     batches = _batches(binary, segmentation)
     eager = run_eager(metric, batches)
-    compiled = _compiled(metric, batches)
+    compiled = run_compiled(metric, batches)
     for key in eager if isinstance(eager, dict) else [None]:
         got = compiled if key is None else compiled[key]
         want = eager if key is None else eager[key]

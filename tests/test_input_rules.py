@@ -11,7 +11,7 @@ from helpers import (
     assert_both,
     assert_same_results,
     both_ways,
-    compile_function,
+    run_compiled,
     run_eager,
     to_numpy,
 )
@@ -245,21 +245,6 @@ def test_an_empty_batch_adds_nothing_to_any_metric():
 # ---------------------------------------------------------------- label types
 
 
-def _compiled_result(metric, batches):
-    """`metric`'s result through `stateless_update_state` under XLA (JAX and
-    TensorFlow) or eager torch, as compiled training runs it."""
-    update = compile_function(
-        lambda state, y_true, y_pred, weight: metric.stateless_update_state(
-            state, y_true, y_pred, sample_weight=weight
-        )
-    )
-    metric.reset_state()
-    state = [v.value for v in metric.variables]
-    for y_true, y_pred, weight in batches:
-        state = update(state, y_true, y_pred, weight)
-    return to_numpy(compile_function(metric.stateless_result)(state))
-
-
 @pytest.mark.parametrize(
     "make",
     [
@@ -290,7 +275,7 @@ def test_boolean_one_hot_labels_count_as_their_ids_eager_and_compiled():
     ):
         expected = run_eager(make(), [(labels, probs, weights)])
         assert_same_results(run_eager(make(), [(one_hot, probs, weights)]), expected)
-        got = _compiled_result(make(), [(one_hot, probs, weights)])
+        got = run_compiled(make(), [(one_hot, probs, weights)])
         assert_same_results(got, expected)
 
 
@@ -305,9 +290,9 @@ def test_nan_score_rows_are_not_counted_when_compiled():
         num_classes=3, metrics=("accuracy", "f1")
     )
     expected = run_eager(make(), [(labels[12:], probs[12:], weights[12:])])
-    for run in (run_eager, _compiled_result):
+    for run in (run_eager, run_compiled):
         assert_same_results(run(make(), [(labels, spoiled, weights)]), expected)
-    nothing = _compiled_result(make(), [(labels[:8], spoiled[:8], None)])
+    nothing = run_compiled(make(), [(labels[:8], spoiled[:8], None)])
     assert nothing["accuracy"] == 0.0  # nothing counted: 0 / 0 gives 0
 
 
@@ -325,7 +310,7 @@ def test_multi_hot_labels_make_a_multiclass_metric_nan_until_reset():
         lambda: kem.ConfusionMatrix(num_classes=3),
         lambda: kem.Bootstrap(kem.F1Score(num_classes=3), 8, seed=0),
     ):
-        for run in (run_eager, _compiled_result):
+        for run in (run_eager, run_compiled):
             got = run(make(), [(multi_hot, probs, weights)])
             values = got.values() if isinstance(got, dict) else [got]
             assert all(np.isnan(v).all() for v in values)
