@@ -512,7 +512,12 @@ def test_classification_report_intervals_are_bootstrap_percentiles(tmp_path, cap
     validation = data(60, seed=7)
     path = tmp_path / "report.json"
     callback = ClassificationReport(
-        validation, class_names=CLASSES, path=path, num_replicates=50, seed=3
+        validation,
+        class_names=CLASSES,
+        path=path,
+        num_replicates=50,
+        seed=3,
+        verbose=1,
     )
     net = model()
     history = net.fit(x, y, epochs=1, verbose=0, callbacks=[callback])

@@ -183,3 +183,33 @@ def test_validation_data_as_fit_takes_it_gives_the_arrays_report(tmp_path):
                 err_msg=name,
             )
     assert curves.curves["fpr"].shape[0] == 3
+
+
+def test_the_report_prints_when_fit_prints_unless_told(capsys):
+    x, y = binary_data()
+    for fit_verbose, verbose, printed in (
+        (0, "auto", False),
+        (2, "auto", True),
+        (0, 1, True),
+        (2, 0, False),
+    ):
+        report = ClassificationReport((x, y), verbose=verbose)
+        binary_model().fit(x, y, epochs=1, verbose=fit_verbose, callbacks=[report])
+        out = capsys.readouterr().out
+        assert ("Classification report" in out) is printed, (fit_verbose, verbose)
+    with pytest.raises(ValueError, match="verbose=2"):
+        ClassificationReport((x, y), verbose=2)
+
+
+def test_history_plots_count_epochs_in_whole_numbers(tmp_path, monkeypatch):
+    from keras_extras.callbacks import PlotHistory, plots
+
+    figures = []
+    monkeypatch.setattr(
+        plots, "save_figure", lambda figure, path: figures.append(figure)
+    )
+    x, y = binary_data()
+    plot = PlotHistory(tmp_path / "history.png")
+    binary_model().fit(x, y, epochs=3, verbose=0, callbacks=[plot])
+    ticks = figures[-1].axes[0].get_xticks()
+    assert len(ticks) and all(float(t).is_integer() for t in ticks)

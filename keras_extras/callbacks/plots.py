@@ -122,6 +122,8 @@ class PlotHistory(ConfigMixin, keras.callbacks.Callback):
 
     def plot(self) -> None:
         plt = pyplot()
+        from matplotlib.ticker import MaxNLocator  # matplotlib: an optional extra
+
         panels = history_panels(self.history)
         columns = min(3, len(panels)) or 1
         rows = -(-len(panels) // columns) or 1
@@ -144,6 +146,7 @@ class PlotHistory(ConfigMixin, keras.callbacks.Callback):
                     self._band(axis, key, line.get_color())
             axis.set_title(title)
             axis.set_xlabel("epoch")
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
             axis.legend(fontsize=8)
         for axis in list(axes.flat)[len(panels) :]:
             figure.delaxes(axis)

@@ -163,7 +163,8 @@ class ClassificationReport(ValidationDataCallback):
             end the per-class log keys: `val_f1/<name>`). Default: "0", "1", ...
         every_n_epochs: evaluate every n epochs, >= 1. Defaults to 1.
         path: JSON file to write, or None. Defaults to None.
-        verbose: 1 prints the table, 0 does not. Defaults to 1.
+        verbose: 1 prints the table, 0 does not, "auto" prints it when `fit`
+            itself prints (its `verbose` is not 0). Defaults to "auto".
         num_replicates: bootstrap replicates for the intervals, >= 2, or None
             for no intervals. Defaults to None.
         confidence: the intervals' nominal coverage, in (0, 1). Defaults to 0.95.
@@ -197,7 +198,7 @@ class ClassificationReport(ValidationDataCallback):
         class_names: Any = None,
         every_n_epochs: int = 1,
         path: Any = None,
-        verbose: int = 1,
+        verbose: int | str = "auto",
         num_replicates: int | None = None,
         confidence: float = 0.95,
         seed: int | None = None,
@@ -220,6 +221,11 @@ class ClassificationReport(ValidationDataCallback):
         self.class_names = _names(class_names)
         self.every_n_epochs = check_int("every_n_epochs", every_n_epochs, minimum=1)
         self.path = Path(path) if path is not None else None
+        if verbose not in (0, 1, "auto"):
+            raise ValueError(
+                "Invalid `verbose`: expected 0, 1 or 'auto'. "
+                f"Received: verbose={verbose!r}"
+            )
         self.verbose = verbose
         self.history: list[dict[str, Any]] = []
 
@@ -255,7 +261,10 @@ class ClassificationReport(ValidationDataCallback):
                     values = result[f"{score}{end}"]
                     for name, value in zip(names, values, strict=True):
                         logs[f"val_{class_key(score, name)}{end}"] = value
-        if self.verbose and is_main_process():
+        printing = self.verbose
+        if printing == "auto":
+            printing = (self.params or {}).get("verbose", 1) != 0
+        if printing and is_main_process():
             print(f"\nClassification report, epoch {epoch + 1}:")
             print(format_report(result, names))
         if self.path is not None:
