@@ -144,22 +144,20 @@ def model_log_keys(model: Any) -> dict[str, LogKey]:
     return keys
 
 
-def known_key(model: Any, key: str) -> bool:
-    """Whether `key` (a training or validation log key) is a loss or a key some
-    metric of `model` declares."""
-    name = key.removeprefix("val_")
-    keys = model_log_keys(model)
-    return name == "loss" or name.endswith("_loss") or name in keys or key in keys
+def find_key(keys: dict[str, LogKey], key: str) -> LogKey | None:
+    """What a training or validation log key holds, among a model's `keys`
+    (`model_log_keys`): losses go down; None when no metric writes it."""
+    for name in (key.removeprefix("val_"), key):  # a metric's own prefix may be val_
+        if name == "loss" or name.endswith("_loss"):
+            return LogKey("down", name)
+        if name in keys:
+            return keys[name]
+    return None
 
 
 def direction_of(model: Any, key: str) -> Direction | None:
     """Which way `key` (a training or validation log key) is better for `model`:
     losses go down; a metric's key goes the way the metric declares; None when
-    no metric of the model declares it."""
-    keys = model_log_keys(model)
-    for name in (key.removeprefix("val_"), key):  # a metric's own prefix may be val_
-        if name == "loss" or name.endswith("_loss"):
-            return "down"
-        if name in keys:
-            return keys[name].direction
-    return None
+    no metric of the model declares a direction for it."""
+    found = find_key(model_log_keys(model), key)
+    return None if found is None else found.direction

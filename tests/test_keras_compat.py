@@ -55,6 +55,25 @@ def test_a_changed_keras_fails_loudly():
         _keras_compat.set_metric_direction(F1Score(num_classes=3), "sideways")
 
 
+def _evaluated_left_right(metrics, weighted_metrics=None, before=None):
+    """A model with outputs "left" and "right", compiled with `metrics`, after
+    one `evaluate` (`before(model)` runs between compile and evaluate)."""
+    inputs = keras.Input((3,))
+    outputs = {
+        "left": keras.layers.Dense(3, name="left")(inputs),
+        "right": keras.layers.Dense(3, name="right")(inputs),
+    }
+    model = keras.Model(inputs, outputs)
+    model.compile(
+        optimizer="sgd", loss="mse", metrics=metrics, weighted_metrics=weighted_metrics
+    )
+    if before is not None:
+        before(model)
+    x = np.eye(3, dtype="float32")
+    model.evaluate(x, {"left": x, "right": x}, verbose=0)
+    return model
+
+
 def test_compiled_metrics_expose_the_output_name_of_each_metric():
     found = {}
 
@@ -66,19 +85,7 @@ def test_compiled_metrics_expose_the_output_name_of_each_metric():
             found[self.name] = _keras_compat.compiled_output_name(self)
             return super().result()
 
-    inputs = keras.Input((3,))
-    outputs = {
-        "left": keras.layers.Dense(3, name="left")(inputs),
-        "right": keras.layers.Dense(3, name="right")(inputs),
-    }
-    model = keras.Model(inputs, outputs)
-    model.compile(
-        optimizer="sgd",
-        loss="mse",
-        metrics={"left": [Spy(name="l")], "right": [Spy(name="r")]},
-    )
-    x = np.eye(3, dtype="float32")
-    model.evaluate(x, {"left": x, "right": x}, verbose=0)
+    _evaluated_left_right({"left": [Spy(name="l")], "right": [Spy(name="r")]})
     assert found == {"l": "left", "r": "right"}, (
         f"{VERSION}: CompileMetrics.result() no longer holds the output's "
         "MetricsList as `mls`"
@@ -88,22 +95,15 @@ def test_compiled_metrics_expose_the_output_name_of_each_metric():
 
 def test_compiled_metrics_are_listed_with_their_output_names():
     left, right, both = (F1Score(num_classes=3, name=n) for n in ("l", "r", "w"))
-    inputs = keras.Input((3,))
-    outputs = {
-        "left": keras.layers.Dense(3, name="left")(inputs),
-        "right": keras.layers.Dense(3, name="right")(inputs),
-    }
-    model = keras.Model(inputs, outputs)
-    model.compile(
-        optimizer="sgd",
-        loss="mse",
-        metrics={"left": [left], "right": [right]},
+    seen_before = []
+    model = _evaluated_left_right(
+        {"left": [left], "right": [right]},
         weighted_metrics={"left": [both]},
+        before=lambda m: seen_before.extend(
+            metric for metric, _ in _keras_compat.compiled_metrics_by_output(m)
+        ),
     )
-    before = [m for m, _ in _keras_compat.compiled_metrics_by_output(model)]
-    assert not {left, right, both} & set(before)  # no metric lists before a step
-    x = np.eye(3, dtype="float32")
-    model.evaluate(x, {"left": x, "right": x}, verbose=0)
+    assert not {left, right, both} & set(seen_before)  # no metric lists before a step
     found = {
         metric.name: output
         for metric, output in _keras_compat.compiled_metrics_by_output(model)

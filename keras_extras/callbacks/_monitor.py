@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from keras_extras._naming import direction_of, known_key, model_log_keys
+from keras_extras._naming import find_key, model_log_keys
 from keras_extras._typing import Tensor
 
 MODES = ("auto", "min", "max")
@@ -21,21 +21,21 @@ def resolve_mode(model: Any, monitor: str, mode: str) -> str:
     """
     if mode != "auto":
         return mode
-    direction = direction_of(model, monitor)
-    if direction is None and not known_key(model, monitor):
-        keys = sorted(model_log_keys(model))
+    keys = model_log_keys(model)
+    found = find_key(keys, monitor)
+    if found is None:
         raise ValueError(
             f"Invalid `monitor`: no metric of the model writes {monitor!r} (with "
-            f"or without 'val_'). Its metrics write: {keys}. Received: "
+            f"or without 'val_'). Its metrics write: {sorted(keys)}. Received: "
             f"monitor={monitor!r}"
         )
-    if direction is None:
+    if found.direction is None:
         raise ValueError(
             f"Cannot tell whether `{monitor}` should be minimised or maximised: no "
             "metric of the model declares a direction for it. Pass mode='min' or "
             "mode='max'."
         )
-    return "max" if direction == "up" else "min"
+    return "max" if found.direction == "up" else "min"
 
 
 def is_better(value: float, reference: float | None, mode: str) -> bool:

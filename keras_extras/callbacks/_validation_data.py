@@ -123,7 +123,7 @@ def predictions_on(
     )
 
 
-def binary_decisions(predictions: np.ndarray, from_logits: bool) -> np.ndarray:
+def decided_classes(predictions: np.ndarray, from_logits: bool) -> np.ndarray:
     """A binary head's scores `(B,)` or `(B, 1)` as class ids (positive at 0.5,
     or at 0 for logits); class scores `(B, C)` as they are."""
     if predictions.ndim >= 2 and predictions.shape[-1] > 1:

@@ -20,7 +20,7 @@ from keras_extras.callbacks._figures import pyplot, save_figure
 from keras_extras.callbacks._monitor import as_float
 from keras_extras.callbacks._validation_data import (
     ValidationDataCallback,
-    binary_decisions,
+    decided_classes,
 )
 from keras_extras.callbacks.base import ConfigMixin
 from keras_extras.metrics.confusion import (
@@ -183,10 +183,9 @@ class ValidationPlot(ValidationDataCallback):
         self.path = Path(path)
 
 
-def confusion_of(y: Any, predictions: Any, weight: Any, from_logits: bool) -> Any:
-    """keras-extras' `ConfusionMatrix` of predictions (a binary head's decided at
-    0.5, or 0 for logits)."""
-    decided = binary_decisions(predictions, from_logits)
+def confusion_of(y: Any, decided: Any, weight: Any) -> Any:
+    """keras-extras' `ConfusionMatrix` of `decided_classes` predictions (a binary
+    head's ids: two classes)."""
     metric = ConfusionMatrix(num_classes=2 if decided.ndim == 1 else None)
     metric.update_state(y, decided, sample_weight=weight)
     return metric
@@ -238,7 +237,8 @@ class ConfusionMatrixPlot(ValidationPlot):
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         y, predictions, weight = self.validation_predictions()
-        metric = confusion_of(y, predictions, weight, self.from_logits)
+        decided = decided_classes(predictions, self.from_logits)
+        metric = confusion_of(y, decided, weight)
         matrix = normalize_matrix(metric.confusion_matrix(), self.normalize)
         self.matrix = np.asarray(ops.convert_to_numpy(matrix), dtype=float)
         names = self.class_names or [str(i) for i in range(len(self.matrix))]

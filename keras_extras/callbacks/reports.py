@@ -16,7 +16,7 @@ from keras_extras._validation import check_int, check_number
 from keras_extras.callbacks._files import atomic_write
 from keras_extras.callbacks._validation_data import (
     ValidationDataCallback,
-    binary_decisions,
+    decided_classes,
 )
 from keras_extras.callbacks.plots import confusion_of
 from keras_extras.distributed import is_main_process
@@ -233,8 +233,8 @@ class ClassificationReport(ValidationDataCallback):
         if (epoch + 1) % self.every_n_epochs:
             return
         y, predictions, weight = self.validation_predictions()
-        metric = confusion_of(y, predictions, weight, self.from_logits)
-        predictions = binary_decisions(predictions, self.from_logits)
+        predictions = decided_classes(predictions, self.from_logits)
+        metric = confusion_of(y, predictions, weight)
         names = self.class_names or [str(i) for i in range(metric.num_classes or 0)]
         result = report(ops.convert_to_numpy(metric.confusion_matrix()))
         ends: tuple[str, ...] = ("",)

@@ -15,8 +15,8 @@ from keras_extras._naming import (
     BOUNDS,
     LogKey,
     expand_classes,
-    expand_values,
     interval_keys,
+    per_class_keys,
 )
 from keras_extras._typing import Tensor
 from keras_extras._validation import check_int, check_number
@@ -210,20 +210,25 @@ class Bootstrap(ExtrasMetric):
                     f"({tuple(self.replicates.shape)}, {own}). Received: {view!r}"
                 )
         keys = reader.value_keys()
-        values = reader.replicate_values(self.replicates.value())
-        scored = {k: v for k, v in values.items() if keys[k].direction is not None}
-        expanded = expand_values(scored, keys)
-        names = list(expanded)
-        # NaN after out-of-range scores; (1 + R, K): one sort for every key.
-        stacked = self.score_range.apply(
-            ops.stack([expanded[name] for name in names], axis=-1)
-        )
+        names, columns = [], []
+        for key, value in reader.replicate_values(self.replicates.value()).items():
+            info = keys[key]
+            if info.direction is None:
+                continue
+            if info.classes:  # (1 + R, C): one column per class
+                names += list(per_class_keys(key, info, info.classes))
+                columns.append(value)
+            else:
+                names.append(key)
+                columns.append(value[:, None])
+        # NaN after out-of-range scores; (1 + R, K): one sort for every key. This
+        # runs every step: a few whole-tensor ops, none per key.
+        stacked = columns[0] if len(columns) == 1 else ops.concatenate(columns, -1)
+        stacked = self.score_range.apply(stacked)
         tail = (1.0 - self.confidence) / 2.0
         bounds = ops.quantile(stacked[1:], [tail, 1.0 - tail], axis=0)
-        return {
-            name: (stacked[0, i], bounds[0, i], bounds[1, i])
-            for i, name in enumerate(names)
-        }
+        rows = (ops.unstack(row) for row in (stacked[0], bounds[0], bounds[1]))
+        return dict(zip(names, zip(*rows, strict=True), strict=True))
 
     def value_keys(self) -> dict[str, LogKey]:
         """The wrapped metric's scored keys (one per class for a per-class
