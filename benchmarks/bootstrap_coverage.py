@@ -14,6 +14,10 @@ The same coverage check for `Bootstrap(AUROC)` on a binormal population
 (`auroc_coverage`).
 
 Run:  KERAS_BACKEND=torch python -m benchmarks.bootstrap_coverage [--trials 1000]
+      [--write]
+
+`--write` puts the tables `docs/metrics.md` includes, with the machine, in
+`benchmarks/results/bootstrap_coverage.md`.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ import argparse
 import math
 import statistics
 import time
+from pathlib import Path
 
 import numpy as np
 
+RESULT = Path(__file__).parent / "results" / "bootstrap_coverage.md"
 PRIOR = np.array([0.5, 0.3, 0.2])
 CONFUSION = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7]])
 
@@ -129,18 +135,94 @@ def cost(replicates: int, repeats: int = 50) -> dict:
     rng = np.random.default_rng(1)
     labels, predicted = draw(rng, 64)
     scores = np.eye(3, dtype="float32")[predicted]
-    metrics = {
-        "f1": kem.F1Score(num_classes=3),
-        "bootstrap_f1": kem.Bootstrap(kem.F1Score(num_classes=3), replicates, seed=0),
+    positive = (labels == 0).astype("int32")
+    binary = rng.random(64).astype("float32")
+    metrics = {  # name: (metric, y_true, y_pred)
+        "F1Score": (kem.F1Score(num_classes=3), labels, scores),
+        "Bootstrap(F1Score)": (
+            kem.Bootstrap(kem.F1Score(num_classes=3), replicates, seed=0),
+            labels,
+            scores,
+        ),
+        'AUROC(task="binary")': (kem.AUROC(task="binary"), positive, binary),
+        'Bootstrap(AUROC(task="binary"))': (
+            kem.Bootstrap(kem.AUROC(task="binary"), replicates, seed=0),
+            positive,
+            binary,
+        ),
     }
-    times = {name: [] for name in metrics}
+    times: dict = {name: [] for name in metrics}
     for _ in range(repeats):
-        for name, metric in metrics.items():
+        for name, (metric, y_true, y_pred) in metrics.items():
             start = time.perf_counter()
-            metric.update_state(labels, scores)
+            metric.update_state(y_true, y_pred)
             keras.tree.map_structure(keras.ops.convert_to_numpy, metric.result())
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) * 1e3 for name, values in times.items()}
+
+
+def _percent(found: dict) -> str:
+    return f"{100 * found['coverage']:.1f} % (± {100 * found['standard_error']:.1f})"
+
+
+def markdown(trials: int, samples: tuple[int, ...], replicates: int) -> str:
+    """The coverage tables and the cost, as `docs/metrics.md` includes them."""
+    from benchmarks._machine import describe
+
+    machine = describe()
+    truth = population()
+    per_class = " / ".join(f"{truth[f'f1/{k}']:.3f}" for k in range(3))
+    lines = [
+        f"Measured {machine['date'][:10]}: {machine['backend']} backend, "
+        f"{machine['cpu']}, {machine['cores']} cores; {trials} independent samples "
+        f"per row, {replicates} replicates, streamed in batches of 64. The 3-class "
+        f"population has macro F1 {truth['f1']:.3f} (per class {per_class}) and "
+        f"accuracy {truth['accuracy']:.3f}.",
+        "",
+        "| samples | score | coverage (± standard error) | median interval width |",
+        "| --- | --- | --- | --- |",
+    ]
+    aurocs = []
+    for size in samples:
+        found = coverage(trials, size, replicates)
+        for key, label in (("f1", "macro F1"), ("accuracy", "accuracy")):
+            lines.append(
+                f"| {size} | {label} | {_percent(found[key])} "
+                f"| {found[key]['median_width']:.3f} |"
+            )
+        classes = [found[f"f1/{k}"] for k in range(3)]
+        lines.append(
+            f"| {size} | F1 of class 0 / 1 / 2 (`average=None`) | "
+            + " / ".join(f"{100 * c['coverage']:.1f}" for c in classes)
+            + f" % (± {100 * max(c['standard_error'] for c in classes):.1f}) | "
+            + " / ".join(f"{c['median_width']:.3f}" for c in classes)
+            + " |"
+        )
+        aurocs.append((size, auroc_coverage(trials, size, replicates)))
+        print("\n".join(lines[-3:]), flush=True)
+    lines += [
+        "",
+        f'`Bootstrap(AUROC(task="binary"))` on the binormal population (population '
+        f"AUROC {aurocs[0][1]['population_auroc']:.4f}):",
+        "",
+        "| samples | score | coverage (± standard error) | median interval width |",
+        "| --- | --- | --- | --- |",
+    ]
+    for size, found in aurocs:
+        lines.append(
+            f"| {size} | AUROC | {_percent(found)} | {found['median_width']:.3f} |"
+        )
+    times = cost(replicates)
+    lines += [
+        "",
+        f"One eager update + result on a batch of 64, {replicates} replicates "
+        "(median of 50):",
+        "",
+        "| metric | ms |",
+        "| --- | --- |",
+        *(f"| `{name}` | {ms:.2f} |" for name, ms in times.items()),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv=None) -> int:
@@ -148,9 +230,15 @@ def main(argv=None) -> int:
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--samples", type=int, nargs="+", default=(300, 1000))
     parser.add_argument("--replicates", type=int, default=200)
+    parser.add_argument("--write", action="store_true", help=f"write {RESULT.name}")
     args = parser.parse_args(argv)
     import keras
 
+    if args.write:
+        text = markdown(args.trials, tuple(args.samples), args.replicates)
+        RESULT.write_text(text)
+        print(text)
+        return 0
     print(f"backend {keras.backend.backend()}, population {population()}")
     for samples in args.samples:
         print(samples, coverage(args.trials, samples, args.replicates))

@@ -1,6 +1,7 @@
 """Largest gap between keras-extras' streaming AUROC / average precision and
-scikit-learn's exact values on continuous scores (default 200 thresholds).
+scikit-learn's exact values on continuous scores.
 
+    KERAS_BACKEND=torch python -m benchmarks.ranking_accuracy --write
     KERAS_BACKEND=torch python -m benchmarks.ranking_accuracy [--problems 200]
         [--first-seed 0] [--samples 50 2000]
     KERAS_BACKEND=torch python -m benchmarks.ranking_accuracy --by-size
@@ -9,45 +10,29 @@ scikit-learn's exact values on continuous scores (default 200 thresholds).
 Each problem: 2-7 classes, softmax of normal logits scaled by 0.5-3 with the true
 class shifted by 0-3 (confident to saturated outputs), every other problem weighted
 (weights uniform in [0.1, 2]); one-vs-rest, macro average over classes.
+"Near-uniform" problems scale the logits by 0.01-0.3 and shift the true class by
+0-0.3, so every probability sits close to 1 / classes.
 
-Results (2026-11-28, torch backend; worst gap of the macro average; AUROC and AP
-as in keras_extras 0.1.0, which place each class's weight inside its buckets;
-"before": the plain step sum over buckets, every score in a bucket tied):
-
-| problems (seeds) | samples | AUROC | AP | before: AUROC | before: AP |
-| --- | --- | --- | --- | --- | --- |
-| 200 (0-199) | 50-2000 | 1.3e-3 | 4.8e-3 | 4.3e-3 | 2.3e-2 |
-| 300 (1000-1299) | 50-2000 | 9.9e-4 | 3.2e-3 | 2.9e-3 | 1.2e-2 |
-| 30 (2000-2029) | 5000-30000 | 5.7e-5 | 6.2e-4 | 2.8e-4 | 4.8e-3 |
-
-By fixed sample size (`--by-size`, 100 problems per row, seeds 0-99; 2026-11-30,
-torch; "near-uniform": logits scaled by 0.01-0.3, true class shifted by 0-0.3):
-
-| samples | outputs | AUROC | AP | AUROC, 2000 thr. | AP, 2000 thr. |
-| --- | --- | --- | --- | --- | --- |
-| 50 | typical | 2.1e-3 | 9.9e-3 | 1.2e-3 | 5.2e-3 |
-| 50 | near-uniform | 2.0e-2 | 2.5e-2 | 5.0e-3 | 1.3e-2 |
-| 200 | typical | 8.0e-4 | 5.7e-3 | 3.2e-4 | 2.0e-3 |
-| 200 | near-uniform | 8.5e-3 | 1.9e-2 | 4.0e-4 | 5.1e-3 |
-| 1000 | typical | 2.3e-4 | 2.4e-3 | 7.4e-5 | 9.9e-4 |
-| 1000 | near-uniform | 1.2e-2 | 5.6e-2 | 8.4e-5 | 3.5e-3 |
-| 5000 | typical | 7.6e-5 | 8.6e-4 | 2.8e-5 | 4.7e-4 |
-| 5000 | near-uniform | 4.4e-3 | 4.5e-3 | 1.1e-4 | 7.6e-4 |
-
-The estimator was chosen on seeds 0-199 (among a few candidates, in a numpy model of
-the same state); seeds 1000-1299 and 2000-2029 were held out. The "before" figures
-of the last two rows come from that numpy model, all others from this script.
+`--write` runs both tables the documentation quotes (random sizes over three seed
+ranges; fixed sizes at 200 and 2000 thresholds) and writes them, with the machine,
+to `benchmarks/results/ranking_accuracy.md`, which `docs/benchmarks.md` includes.
+The estimator was chosen on seeds 0-199 (among a few candidates, in a numpy model
+of the same state); seeds 1000-1299 and 2000-2029 were held out.
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 import keras
 import numpy as np
 from sklearn import metrics as skm
 
 import keras_extras.metrics as kem
+from benchmarks._machine import describe
+
+RESULT = Path(__file__).parent / "results" / "ranking_accuracy.md"
 
 
 def problem(seed: int, samples: tuple[int, int], near_uniform: bool = False):
@@ -98,20 +83,77 @@ def gaps(
 
 
 SIZES = (50, 200, 1000, 5000)
+SEED_RANGES = (  # (first seed, problems, samples, what they are)
+    (0, 200, (50, 2000), ""),
+    (1000, 300, (50, 2000), ", held out"),
+    (2000, 30, (5000, 30000), ", held out"),
+)
 
 
-def by_size(problems: int, first_seed: int, num_thresholds: int) -> None:
-    """Worst gaps at fixed sample sizes, for typical and near-uniform softmax."""
-    print("| samples | outputs | AUROC | AP |")
-    print("| --- | --- | --- | --- |")
+def worst_gaps(
+    seeds: range,
+    samples: tuple[int, int],
+    near_uniform: bool = False,
+    num_thresholds: int = 200,
+) -> dict[str, float]:
+    """The largest AUROC and AP gaps over the problems of `seeds`."""
+    worst = {"auroc": 0.0, "ap": 0.0}
+    for seed in seeds:
+        found = gaps(seed, samples, near_uniform, num_thresholds)
+        worst = {k: max(worst[k], found[k]) for k in worst}
+    return worst
+
+
+def by_size(problems: int, first_seed: int, thresholds: tuple[int, ...]) -> list[str]:
+    """Worst gaps at fixed sample sizes, typical and near-uniform softmax, one
+    pair of columns per number of thresholds."""
+    header = "| samples | outputs |" + "".join(
+        f" AUROC, {n} thr. | AP, {n} thr. |" for n in thresholds
+    )
+    lines = [header, "| --- | --- |" + " --- | --- |" * len(thresholds)]
+    seeds = range(first_seed, first_seed + problems)
     for size in SIZES:
         for near_uniform in (False, True):
-            worst = {"auroc": 0.0, "ap": 0.0}
-            for seed in range(first_seed, first_seed + problems):
-                found = gaps(seed, (size, size + 1), near_uniform, num_thresholds)
-                worst = {k: max(worst[k], found[k]) for k in worst}
+            cells = []
+            for n in thresholds:
+                worst = worst_gaps(seeds, (size, size + 1), near_uniform, n)
+                cells += [f"{worst['auroc']:.1e}", f"{worst['ap']:.1e}"]
             kind = "near-uniform" if near_uniform else "typical"
-            print(f"| {size} | {kind} | {worst['auroc']:.1e} | {worst['ap']:.1e} |")
+            lines.append(f"| {size} | {kind} | " + " | ".join(cells) + " |")
+            print(lines[-1], flush=True)
+    return lines
+
+
+def write(path: Path = RESULT) -> str:
+    """Both tables, with the machine, as the markdown `docs/benchmarks.md`
+    includes."""
+    machine = describe()
+    versions = ", ".join(f"{k} {v}" for k, v in machine["versions"].items())
+    lines = [
+        f"Measured {machine['date'][:10]}: {machine['backend']} backend, "
+        f"{machine['cpu']}, {machine['cores']} cores, {versions}.",
+        "",
+        "Random sample sizes, 200 thresholds (worst gap of the macro average):",
+        "",
+        "| problems (seeds) | samples each | AUROC | average precision |",
+        "| --- | --- | --- | --- |",
+    ]
+    for first, problems, samples, note in SEED_RANGES:
+        worst = worst_gaps(range(first, first + problems), samples)
+        lines.append(
+            f"| {problems} ({first}–{first + problems - 1}{note}) "
+            f"| {samples[0]}–{samples[1]} | {worst['auroc']:.1e} | {worst['ap']:.1e} |"
+        )
+        print(lines[-1], flush=True)
+    lines += [
+        "",
+        "Fixed sample sizes, 100 problems each (seeds 0–99):",
+        "",
+        *by_size(100, 0, (200, 2000)),
+    ]
+    text = "\n".join(lines) + "\n"
+    path.write_text(text)
+    return text
 
 
 def main() -> None:
@@ -121,9 +163,15 @@ def main() -> None:
     parser.add_argument("--samples", type=int, nargs=2, default=(50, 2000))
     parser.add_argument("--by-size", action="store_true")
     parser.add_argument("--num-thresholds", type=int, default=200)
+    parser.add_argument(
+        "--write", action="store_true", help=f"run every table, write {RESULT.name}"
+    )
     args = parser.parse_args()
+    if args.write:
+        print(write())
+        return
     if args.by_size:
-        by_size(args.problems, args.first_seed, args.num_thresholds)
+        by_size(args.problems, args.first_seed, (args.num_thresholds,))
         return
     worst = {"auroc": (0.0, None), "ap": (0.0, None)}
     for seed in range(args.first_seed, args.first_seed + args.problems):

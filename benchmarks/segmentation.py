@@ -15,7 +15,7 @@ takes the arg-max, as `JaccardIndex` does), and both results are checked equal.
 
 Run:  KERAS_BACKEND=jax python -m benchmarks.segmentation [--repeats 30]
 Results go to benchmarks/results/segmentation-<backend>.json; `--report` prints
-the table of every JSON there.
+the table of every JSON there and writes it to results/segmentation.md.
 """
 
 from __future__ import annotations
@@ -151,7 +151,9 @@ def main(argv=None) -> int:
     parser.add_argument("--report", action="store_true")
     args = parser.parse_args(argv)
     if args.report:
-        print(report())
+        text = report()
+        (RESULTS / "segmentation.md").write_text(text + "\n")
+        print(text)
         return 0
     import keras
 

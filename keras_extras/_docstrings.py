@@ -55,6 +55,16 @@ ARGS = {
     "distribution_from_logits": """from_logits: whether `y_pred` holds logits (a
             softmax is applied) rather than probabilities. Defaults to False.""",
     "recall": "recall: the recall to reach, in [0, 1].",
+    # Regression.
+    "num_outputs": """num_outputs: number of outputs, the last axis of `y_pred`
+            (`(batch,)` is one output). Defaults to 1.""",
+    "multioutput": """multioutput: "uniform_average" (the mean over outputs) or
+            "raw_values" (one value per output, logged as `<name>/0`, ...).
+            Defaults to "uniform_average".""",
+    "multioutput_weighted": """multioutput: "uniform_average" (the mean over
+            outputs), "variance_weighted" (weighted by each output's target
+            variance) or "raw_values" (one value per output, logged as
+            `<name>/0`, ...). Defaults to "uniform_average".""",
     "precision": "precision: the precision to reach, in [0, 1].",
     "sensitivity": "sensitivity: the sensitivity (recall) to reach, in [0, 1].",
 }
@@ -86,6 +96,18 @@ INPUTS["distribution"] = """
     Inputs:
         y_pred: probabilities or logits of shape `(batch, ..., K)`, `K >= 2`.
         sample_weight: optional, shape `(batch, ...)` or a prefix of it.
+"""
+
+INPUTS["regression"] = """
+    Inputs:
+        y_true: targets `(batch, ..., D)`; with one output also `(batch, ...)`
+            (a `(batch,)` target for a `(batch, 1)` head).
+        y_pred: predictions of the same shape.
+        sample_weight: optional, per sample (`(batch,)`, `(batch, 1)` or a prefix
+            of the sample shape) or per value (the shape of `y_pred`).
+
+    A value whose target, prediction or weight is NaN is not counted, output by
+    output (a compiled step cannot raise on values).
 """
 
 CURVE_ARGS = (

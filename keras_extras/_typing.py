@@ -33,3 +33,7 @@ Direction: TypeAlias = Literal["up", "down"]
 
 Mode: TypeAlias = Literal["auto", "min", "max"]
 """How a monitor callback ranks its value ("auto": from the metric's direction)."""
+
+MultiOutput: TypeAlias = Literal["raw_values", "uniform_average", "variance_weighted"]
+"""How a regression metric reduces its per-output values (scikit-learn's
+`multioutput`; "raw_values": one value per output)."""

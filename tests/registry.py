@@ -47,6 +47,10 @@ class Entry:
             state and input path; the heavy compiled runs (data-parallel,
             multi-process, mixed precision) use these only, the NaN,
             empty-batch and merge tests every metric.
+        inputs: "classification" (sparse labels and 3-class probabilities: the
+            suite's data) or "regression" (targets and predictions `(B, 3)`:
+            `metric_suite.regression_data`; `tests/test_regression.py` runs
+            these through the reference, merge, NaN and compiled checks).
     """
 
     make: Callable[[], Any]
@@ -54,6 +58,7 @@ class Entry:
     binned: bool = False
     random: bool = False
     representative: bool = True
+    inputs: str = "classification"
 
 
 def _validation(rows: int = 8) -> tuple[np.ndarray, np.ndarray]:
@@ -200,6 +205,49 @@ METRICS: dict[str, Entry] = {
             (lambda: kem.Bootstrap(kem.F1Score(3), num_replicates=1), "num_replicates"),
         ),
         random=True,
+    ),
+    "pearson": Entry(
+        lambda: kem.PearsonCorrelation(num_outputs=3, multioutput="raw_values"),
+        bad=(
+            (lambda: kem.PearsonCorrelation(num_outputs=0), "num_outputs=0"),
+            (lambda: kem.PearsonCorrelation(multioutput="mean"), "multioutput='mean'"),
+        ),
+        inputs="regression",
+    ),
+    "concordance": Entry(
+        lambda: kem.ConcordanceCorrelation(num_outputs=3),
+        bad=((lambda: kem.ConcordanceCorrelation(num_outputs=1.5), "num_outputs"),),
+        inputs="regression",
+    ),
+    "r2": Entry(
+        lambda: kem.R2Score(3, "variance_weighted", num_regressors=2),
+        bad=((lambda: kem.R2Score(num_regressors=-1), "num_regressors=-1"),),
+        inputs="regression",
+    ),
+    "explained_variance": Entry(
+        lambda: kem.ExplainedVariance(num_outputs=3, multioutput="raw_values"),
+        bad=((lambda: kem.ExplainedVariance(multioutput=None), "multioutput=None"),),
+        inputs="regression",
+    ),
+    "pinball": Entry(
+        lambda: kem.MeanPinballLoss(alpha=0.9, num_outputs=3),
+        bad=((lambda: kem.MeanPinballLoss(alpha=1.5), "alpha=1.5"),),
+        inputs="regression",
+    ),
+    "tweedie": Entry(
+        lambda: kem.TweedieDeviance(power=0.0, num_outputs=3),
+        bad=((lambda: kem.TweedieDeviance(power=0.5), "power=0.5"),),
+        inputs="regression",
+    ),
+    "smape": Entry(
+        lambda: kem.SymmetricMeanAbsolutePercentageError(num_outputs=3),
+        bad=((lambda: kem.SymmetricMeanAbsolutePercentageError(0), "num_outputs=0"),),
+        inputs="regression",
+    ),
+    "wmape": Entry(
+        lambda: kem.WeightedMeanAbsolutePercentageError(num_outputs=3),
+        bad=((lambda: kem.WeightedMeanAbsolutePercentageError(-2), "num_outputs=-2"),),
+        inputs="regression",
     ),
 }
 

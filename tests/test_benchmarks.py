@@ -198,3 +198,72 @@ def test_benchmark_tables_in_the_readme_quote_committed_results():
         if number not in results
     ]
     assert missing == []
+
+
+NUMBER = re.compile(r"(?<![\w.])\d+\.\d+(?:e-?\d+)?(?![\w.])")
+# Figures the pages state that are settings, not measurements.
+SETTINGS = {"0.01", "0.3", "0.5", "0.1", "0.97"}
+
+
+def _committed_numbers():
+    """Every number in the committed results (markdown and JSON)."""
+    folder = pathlib.Path(__file__).parent.parent / "benchmarks" / "results"
+    numbers = set()
+    for path in folder.iterdir():
+        if path.suffix in (".md", ".json"):
+            found = re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", path.read_text())
+            numbers.update(float(n) for n in found)
+    return numbers
+
+
+def _quotes_a_result(figure, numbers):
+    """`figure` is some committed number written to the figure's precision."""
+    if "e" in figure:
+        digits = len(figure.split("e")[0].split(".")[1])
+        return any(float(f"{n:.{digits}e}") == float(figure) for n in numbers)
+    digits = len(figure.split(".")[1])
+    return any(f"{n:.{digits}f}" == figure for n in numbers)
+
+
+def _quoted_figures(text):
+    """The decimal figures of a page's prose and tables (code blocks skipped)."""
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    return [n for n in NUMBER.findall(prose) if n not in SETTINGS]
+
+
+def _section(text, heading):
+    start = text.index(heading)
+    end = text.find("\n## ", start + len(heading))
+    return text[start : end if end > 0 else None]
+
+
+def test_every_measured_figure_in_the_docs_comes_from_a_committed_result():
+    """The benchmarks page, the Bootstrap section of the metrics reference and the
+    README's accuracy paragraph quote only committed results (or include them),
+    so a re-run or a change of the code cannot leave an old figure behind."""
+    root = pathlib.Path(__file__).parent.parent
+    numbers = _committed_numbers()
+    readme = (root / "README.md").read_text()
+    pages = {
+        "docs/benchmarks.md": (root / "docs" / "benchmarks.md").read_text(),
+        "docs/metrics.md#intervals": _section(
+            (root / "docs" / "metrics.md").read_text(), "## Confidence intervals"
+        ),
+        "README.md#ranking": readme[
+            readme.index("AUROC and average precision are exact") :
+        ].split("\n\n")[0],
+    }
+    for page, text in pages.items():
+        figures = _quoted_figures(text)
+        assert figures or "--8<--" in text, page
+        stale = [n for n in figures if not _quotes_a_result(n, numbers)]
+        assert stale == [], page
+
+
+def test_the_figure_check_catches_a_stale_figure():
+    numbers = {0.123456, 2.0e-3}
+    assert _quotes_a_result("0.12", numbers)
+    assert _quotes_a_result("2.0e-3", numbers)
+    assert not _quotes_a_result("0.13", numbers)
+    assert not _quotes_a_result("2.1e-3", numbers)
+    assert _quoted_figures("a 0.5 and 1.25\n```\n3.5\n```") == ["1.25"]

@@ -25,6 +25,16 @@ from keras_extras.metrics.ranking import (
     RecallAtPrecision,
     SpecificityAtSensitivity,
 )
+from keras_extras.metrics.regression import (
+    ConcordanceCorrelation,
+    ExplainedVariance,
+    MeanPinballLoss,
+    PearsonCorrelation,
+    R2Score,
+    SymmetricMeanAbsolutePercentageError,
+    TweedieDeviance,
+    WeightedMeanAbsolutePercentageError,
+)
 
 __all__ = [
     "AUROC",
@@ -50,4 +60,12 @@ __all__ = [
     "Recall",
     "Specificity",
     "UniformKLDivergence",
+    "ConcordanceCorrelation",
+    "ExplainedVariance",
+    "MeanPinballLoss",
+    "PearsonCorrelation",
+    "R2Score",
+    "SymmetricMeanAbsolutePercentageError",
+    "TweedieDeviance",
+    "WeightedMeanAbsolutePercentageError",
 ]

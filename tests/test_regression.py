@@ -1,0 +1,368 @@
+"""Regression metrics against scipy / scikit-learn (or numpy from the
+definition): weights, several batches and a short last batch, one and three
+outputs, targets far from 0; eager, compiled, in `evaluate`; exact merges;
+the input rules."""
+
+import keras
+import numpy as np
+import pytest
+import scipy.stats
+from helpers import (
+    assert_save_load,
+    evaluate_compiled,
+    run_compiled,
+    run_eager,
+    to_numpy,
+)
+from metric_suite import all_metrics, regression_data
+from sklearn import metrics as skm
+
+import keras_extras.metrics as kem
+from keras_extras.metrics.regression import wide
+
+ROWS, BATCH = 150, 32  # batches of 32 and a last one of 22
+
+
+def _weighted_cov(a, b, w):
+    am, bm = np.average(a, 0, w), np.average(b, 0, w)
+    return np.sum(w[:, None] * (a - am) * (b - bm), 0)
+
+
+def pearson(t, p, w):
+    return _weighted_cov(p, t, w) / np.sqrt(
+        _weighted_cov(p, p, w) * _weighted_cov(t, t, w)
+    )
+
+
+def concordance(t, p, w):
+    shift = np.average(p, 0, w) - np.average(t, 0, w)
+    total = w.sum()
+    return (
+        2
+        * _weighted_cov(p, t, w)
+        / (_weighted_cov(p, p, w) + _weighted_cov(t, t, w) + total * shift**2)
+    )
+
+
+def per_column(score):
+    def reference(t, p, w):
+        return np.array([score(t[:, k], p[:, k], w) for k in range(t.shape[1])])
+
+    return reference
+
+
+def smape(t, p, w):
+    values = 2 * np.abs(p - t) / np.maximum(np.abs(t) + np.abs(p), 1.17e-6)
+    return np.average(values, 0, w)
+
+
+def wmape(t, p, w):
+    return (w[:, None] * np.abs(p - t)).sum(0) / (w[:, None] * np.abs(t)).sum(0)
+
+
+# name: (make(num_outputs, multioutput), reference(t, p, w) per output, positive)
+CASES = {
+    "pearson": (
+        lambda d, m: kem.PearsonCorrelation(num_outputs=d, multioutput=m),
+        pearson,
+        False,
+    ),
+    "concordance": (
+        lambda d, m: kem.ConcordanceCorrelation(num_outputs=d, multioutput=m),
+        concordance,
+        False,
+    ),
+    "r2": (
+        lambda d, m: kem.R2Score(num_outputs=d, multioutput=m),
+        lambda t, p, w: skm.r2_score(t, p, sample_weight=w, multioutput="raw_values"),
+        False,
+    ),
+    "explained_variance": (
+        lambda d, m: kem.ExplainedVariance(num_outputs=d, multioutput=m),
+        lambda t, p, w: skm.explained_variance_score(
+            t, p, sample_weight=w, multioutput="raw_values"
+        ),
+        False,
+    ),
+    "pinball": (
+        lambda d, m: kem.MeanPinballLoss(0.8, num_outputs=d, multioutput=m),
+        lambda t, p, w: skm.mean_pinball_loss(
+            t, p, alpha=0.8, sample_weight=w, multioutput="raw_values"
+        ),
+        False,
+    ),
+    "tweedie_1.5": (
+        lambda d, m: kem.TweedieDeviance(1.5, num_outputs=d, multioutput=m),
+        per_column(
+            lambda t, p, w: skm.mean_tweedie_deviance(t, p, sample_weight=w, power=1.5)
+        ),
+        True,
+    ),
+    "smape": (
+        lambda d, m: kem.SymmetricMeanAbsolutePercentageError(d, m),
+        smape,
+        False,
+    ),
+    "wmape": (
+        lambda d, m: kem.WeightedMeanAbsolutePercentageError(d, m),
+        wmape,
+        False,
+    ),
+}
+
+# (location, scale) of the targets: centred, then |mean| / std of 1e3 and 1e4
+# and house prices.
+OFFSETS = {"centred": (0.0, 1.0), "1000+-1": (1000.0, 1.0), "houses": (2e5, 5e4)}
+
+
+def data(outputs, offset="centred", seed=0, positive=False):
+    rng = np.random.default_rng(seed)
+    location, scale = OFFSETS[offset]
+    if positive:
+        location, scale = 5.0, 1.0
+    t = location + scale * rng.normal(size=(ROWS, outputs))
+    p = t + scale * rng.normal(size=(ROWS, outputs)) * rng.uniform(0.3, 1.5, outputs)
+    p = p + 0.2 * scale  # a bias, so R² and explained variance differ
+    if positive:  # Tweedie's domain
+        t, p = np.abs(t), np.abs(p) + 0.1
+    w = rng.uniform(0.1, 2.0, ROWS)
+    return t.astype("float32"), p.astype("float32"), w.astype("float32")
+
+
+def batches(t, p, w):
+    return [
+        (t[i : i + BATCH], p[i : i + BATCH], w[i : i + BATCH])
+        for i in range(0, ROWS, BATCH)
+    ]
+
+
+def expected(name, t, p, w, multioutput):
+    values = CASES[name][1](*(x.astype("float64") for x in (t, p, w)))
+    return values if multioutput == "raw_values" else np.mean(values)
+
+
+def tolerance(name, offset):
+    if name in ("pearson", "concordance", "r2", "explained_variance"):
+        return 1e-5 if offset == "centred" else 1e-4
+    return 1e-5 * (1 + (OFFSETS[offset][0] if offset != "centred" else 0.0))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("offset", sorted(OFFSETS))
+def test_matches_the_reference_eagerly_and_compiled(name, offset):
+    make, _, positive = CASES[name]
+    for outputs, multioutput in ((1, "uniform_average"), (3, "raw_values")):
+        t, p, w = data(outputs, offset, positive=positive)
+        want = expected(name, t, p, w, multioutput)
+        atol = tolerance(name, offset) * max(1.0, float(np.max(np.abs(want))))
+        got = run_eager(make(outputs, multioutput), batches(t, p, w))
+        np.testing.assert_allclose(got, want, rtol=0, atol=atol, err_msg="eager")
+        got = run_compiled(make(outputs, multioutput), batches(t, p, w))
+        np.testing.assert_allclose(got, want, rtol=0, atol=atol, err_msg="compiled")
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_matches_the_reference_in_compiled_evaluate(name):
+    make, _, positive = CASES[name]
+    t, p, w = data(3, "1000+-1", seed=1, positive=positive)
+    got = evaluate_compiled(
+        lambda: make(3, "uniform_average"), t, p, w, batch_size=BATCH
+    )
+    want = expected(name, t, p, w, "uniform_average")
+    atol = tolerance(name, "1000+-1") * max(1.0, abs(want))
+    np.testing.assert_allclose(got, want, rtol=0, atol=atol)
+
+
+def test_naive_power_sums_would_fail_where_the_exact_state_holds():
+    """The check above can fail: float32 power sums of 1000 ± 1 lose Pearson's r
+    (what a naive streaming state does), the exact state keeps it."""
+    rng = np.random.default_rng(9)
+    y = (1e4 + rng.normal(size=ROWS)).astype("float32")
+    x = (y + rng.normal(size=ROWS)).astype("float32")
+    t, p, n = y, x, np.float32(ROWS)
+    sxy = np.sum(x * y, dtype="float32") - np.sum(x) * np.sum(y) / n
+    sxx = np.sum(x * x, dtype="float32") - np.sum(x) ** 2 / n
+    syy = np.sum(y * y, dtype="float32") - np.sum(y) ** 2 / n
+    naive = sxy / np.sqrt(sxx * syy)
+    truth = scipy.stats.pearsonr(x.astype(float), y.astype(float))[0]
+    assert not abs(naive - truth) < 1e-2
+    metric = kem.PearsonCorrelation()
+    metric.update_state(t, p)
+    assert abs(float(to_numpy(metric.result())) - truth) < 1e-5
+
+
+def test_pearson_is_scipy_unweighted_and_keras_is_not():
+    t, p, _ = data(1, "houses", seed=3)
+    metric = kem.PearsonCorrelation()
+    for start in range(0, ROWS, BATCH):
+        metric.update_state(t[start : start + BATCH], p[start : start + BATCH])
+    truth = scipy.stats.pearsonr(p[:, 0].astype(float), t[:, 0].astype(float))[0]
+    assert abs(float(to_numpy(metric.result())) - truth) < 1e-5
+
+
+@pytest.mark.parametrize("multioutput", ["uniform_average", "variance_weighted"])
+def test_r2_and_explained_variance_multioutput_and_adjusted(multioutput):
+    t, p, w = data(3, "centred", seed=4)
+    t[:, 2] = 0.0  # a constant output: scikit-learn's force_finite rule
+    for metric, reference in (
+        (kem.R2Score(3, multioutput), skm.r2_score),
+        (kem.ExplainedVariance(3, multioutput), skm.explained_variance_score),
+    ):
+        got = run_eager(metric, batches(t, p, w))
+        want = reference(t, p, sample_weight=w, multioutput=multioutput)
+        np.testing.assert_allclose(got, want, atol=1e-5)
+    adjusted = kem.R2Score(num_regressors=4)
+    adjusted.update_state(t[:, 0], p[:, 0])
+    plain = skm.r2_score(t[:, 0], p[:, 0])
+    want = 1 - (1 - plain) * (ROWS - 1) / (ROWS - 4 - 1)
+    np.testing.assert_allclose(to_numpy(adjusted.result()), want, atol=1e-5)
+
+
+@pytest.mark.parametrize("power", [-1.0, 0.0, 1.0, 2.0, 3.0])
+def test_tweedie_powers_and_the_domain_rule(power):
+    rng = np.random.default_rng(5)
+    t = rng.gamma(2.0, 1.0, ROWS).astype("float32")
+    if power == 1.0:
+        t[:10] = 0.0  # Poisson counts may be 0
+    p = rng.gamma(2.0, 1.0, ROWS).astype("float32")
+    w = rng.uniform(0.5, 2, ROWS).astype("float32")
+    metric = kem.TweedieDeviance(power)
+    got = run_eager(metric, batches(t, p, w))
+    want = skm.mean_tweedie_deviance(t, p, sample_weight=w, power=power)
+    np.testing.assert_allclose(got, want, rtol=2e-5)
+    if power != 0.0:  # a prediction outside the domain: NaN until reset
+        metric.update_state(t[:2], np.array([1.0, -1.0], "float32"))
+        assert np.isnan(to_numpy(metric.result()))
+        metric.reset_state()
+        metric.update_state(t[:2], p[:2])
+        assert np.isfinite(to_numpy(metric.result()))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_two_replicas_merge_by_addition(name):
+    """Each replica sees half the batches; their summed state is the whole."""
+    make, _, positive = CASES[name]
+    t, p, w = data(3, "houses", seed=6, positive=positive)
+    parts = batches(t, p, w)
+    whole, first, second = (make(3, "raw_values") for _ in range(3))
+    expected_value = run_eager(whole, parts)
+    run_eager(first, parts[::2])
+    run_eager(second, parts[1::2])
+    for a, b in zip(first.variables, second.variables, strict=True):
+        a.assign(a + b)
+    np.testing.assert_allclose(
+        to_numpy(first.result()), expected_value, rtol=1e-6, atol=1e-7
+    )
+
+
+def test_nan_values_are_not_counted_output_by_output():
+    t, p, w = data(2, "centred", seed=7)
+    t_nan, p_nan = t.copy(), p.copy()
+    t_nan[3, 0] = np.nan
+    p_nan[5, 1] = np.nan
+    for make in (
+        lambda: kem.R2Score(2, "raw_values"),
+        lambda: kem.PearsonCorrelation(2, "raw_values"),
+    ):
+        got = run_eager(make(), [(t_nan, p_nan, w)])
+        keep0 = np.arange(ROWS) != 3
+        keep1 = np.arange(ROWS) != 5
+        clean0 = run_eager(make(), [(t[keep0], p[keep0], w[keep0])])
+        clean1 = run_eager(make(), [(t[keep1], p[keep1], w[keep1])])
+        np.testing.assert_allclose(got, [clean0[0], clean1[1]], atol=1e-6)
+
+
+def test_bad_inputs_are_refused_naming_them():
+    metric = kem.R2Score(num_outputs=2)
+    with pytest.raises(ValueError, match=r"y_pred.shape=\(4, 3\)"):
+        metric.update_state(np.zeros((4, 3)), np.zeros((4, 3)))
+    with pytest.raises(ValueError, match="y_true.shape"):
+        metric.update_state(np.zeros((4, 1)), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match="y_true.shape"):
+        kem.R2Score().update_state(np.zeros((4,)), np.zeros((5, 1)))
+
+
+def test_one_output_targets_with_or_without_the_trailing_axis():
+    t, p, w = data(1, "centred", seed=10)
+    want = run_eager(kem.R2Score(), [(t, p, w)])
+    for y_true, y_pred in ((t[:, 0], p), (t, p[:, 0]), (t[:, 0], p[:, 0])):
+        got = run_eager(kem.R2Score(), [(y_true, y_pred, w)])
+        np.testing.assert_allclose(got, want, atol=1e-7)
+    with pytest.raises(TypeError, match="y_true"):
+        kem.PearsonCorrelation().update_state(np.array(["a", "b"]), np.zeros(2))
+    with pytest.raises(ValueError, match="power=0.5"):
+        kem.TweedieDeviance(power=0.5)
+    with pytest.raises(ValueError, match="multioutput='variance_weighted'"):
+        kem.PearsonCorrelation(multioutput="variance_weighted")
+    with pytest.raises(ValueError, match="PearsonCorrelation"):
+        kem.Bootstrap(kem.PearsonCorrelation())
+
+
+def test_save_and_load(tmp_path):
+    t, p, _ = data(1, "centred", seed=8)
+    assert_save_load(lambda: kem.R2Score(), t, p, tmp_path)
+
+
+def test_wide_sum_is_exact_where_float32_is_not():
+    """Terms of very different sizes that cancel: the wide sum gives the exact
+    total, a float32 sum gives 0."""
+    terms = np.array([2.0**60, 1.0, -(2.0**60), 2.0**-30, 3.0**20], "float32")
+    total = to_numpy(
+        wide.words_value(wide.exact_sum(keras.ops.convert_to_tensor(terms)))
+    )
+    exact = sum(float(x) for x in terms)
+    assert float(total) == np.float32(exact)
+    assert np.sum(terms[:4]) != np.float32(1.0 + 2.0**-30)
+
+
+REGISTERED = all_metrics(inputs="regression")
+
+
+@pytest.mark.parametrize("metric", REGISTERED, ids=lambda m: m.name)
+def test_every_registered_regression_metric_empty_batch_and_compiled(metric):
+    """An empty batch changes nothing, and compiled equals eager over the
+    suite's regression data (targets 1000 ± 1, weights, two batches)."""
+    t, p, w = regression_data()
+    parts = [(t[:40], p[:40], w[:40]), (t[40:], p[40:], w[40:])]
+    eager = run_eager(metric, parts)
+    metric.update_state(t[:0], p[:0], sample_weight=w[:0])
+    np.testing.assert_allclose(to_numpy(metric.result()), eager, atol=1e-6)
+    compiled = run_compiled(metric, parts)
+    np.testing.assert_allclose(compiled, eager, rtol=1e-5, atol=1e-6)
+
+
+def test_a_regressor_trained_in_fit_logs_what_sklearn_computes():
+    """Diabetes data, a linear model trained with these metrics among Keras'
+    own; the validation logs equal scikit-learn's scores of `predict`."""
+    from sklearn.datasets import load_diabetes
+
+    x, y = load_diabetes(return_X_y=True)
+    x = ((x - x.mean(0)) / x.std(0)).astype("float32")
+    y = y.astype("float32")[:, None]
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(1)])
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.5),
+        loss="mse",
+        metrics=[kem.R2Score(), kem.PearsonCorrelation(), "mae"],
+    )
+    history = model.fit(
+        x[:352],
+        y[:352],
+        validation_data=(x[352:], y[352:]),
+        epochs=3,
+        batch_size=64,
+        verbose=0,
+    )
+    predicted = model.predict(x[352:], verbose=0)
+    truth = y[352:, 0].astype(float)
+    np.testing.assert_allclose(
+        history.history["val_r2_score"][-1],
+        skm.r2_score(truth, predicted[:, 0].astype(float)),
+        atol=1e-4,
+    )
+    np.testing.assert_allclose(
+        history.history["val_pearson_correlation"][-1],
+        scipy.stats.pearsonr(truth, predicted[:, 0].astype(float))[0],
+        atol=1e-4,
+    )
