@@ -149,6 +149,10 @@ class CompensatedSum:
         w0, w1, w2, w3 = ops.unstack(self.words.value, axis=0)
         return ((w0 + w1) + w2) + w3
 
+    def readout(self) -> Any:
+        """What a replicated state is read from (`Bootstrap`): the total."""
+        return self.value()
+
     def numpy(self) -> np.ndarray:
         """The total in float64 on the host: exact for integer counts up to 2**40."""
         words = np.asarray(ops.convert_to_numpy(self.words.value), dtype=np.float64)

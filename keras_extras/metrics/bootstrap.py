@@ -137,7 +137,10 @@ class Bootstrap(ExtrasMetric):
         # The wrapped metric describes the scores; its own state is not used (slice
         # 0 of ours is the point estimate), so it is kept out of Keras' tracking.
         self.__dict__["_scored"] = scored
-        self.replicates = CompensatedSum(self, "replicates", shape)
+        # Exact sums of the replicated state: the metric's own kind where it
+        # names one (moment words that carry, `WideSum`), else `CompensatedSum`.
+        accumulator = getattr(scored, "replicate_accumulator", CompensatedSum)
+        self.replicates = accumulator(self, "replicates", shape)
         self.score_range = ScoreRangeGuard(self)
         self.seed_generator = keras.random.SeedGenerator(seed)
         # A metric variable, so compiled steps carry the generator's state.
@@ -211,7 +214,7 @@ class Bootstrap(ExtrasMetric):
                 )
         keys = reader.value_keys()
         names, columns = [], []
-        for key, value in reader.replicate_values(self.replicates.value()).items():
+        for key, value in reader.replicate_values(self.replicates.readout()).items():
             info = keys[key]
             if info.direction is None:
                 continue
@@ -268,7 +271,8 @@ def _check_metric(metric: Any, replicates: int) -> tuple[int, ...]:
             "(`replicate_state_shape`, `replicate_increment`, `replicate_values`): "
             "a confusion-family metric (F1Score, ..., ClassificationMetrics), a "
             "curve metric (AUROC, AveragePrecision, PrecisionAtRecall, ...), "
-            "ExpectedCalibrationError, BrierScore or a per-sample mean "
-            f"(UniformKLDivergence, PredictiveEntropy). Received: {metric!r}"
+            "ExpectedCalibrationError, BrierScore, a per-sample mean "
+            "(UniformKLDivergence, PredictiveEntropy) or a regression metric "
+            f"(PearsonCorrelation, R2Score, ...). Received: {metric!r}"
         )
     return tuple(metric.replicate_state_shape(replicates))

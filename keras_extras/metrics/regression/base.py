@@ -1,5 +1,11 @@
-"""What every regression metric shares: `num_outputs`, `multioutput`, and the
-per-output log keys."""
+"""What every regression metric shares: `num_outputs`, `multioutput`, the
+per-output log keys, and the replicate protocol of `Bootstrap`.
+
+- `RegressionMetric`: the arguments, the reduction over outputs, the keys;
+- `MomentMetric`: a metric of exact moments (`ExactMoments`), with its
+  replicated state held as exact words too (`WideSum`);
+- `SumsMetric`: a metric of per-output weighted sums (`CompensatedSum`).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,10 @@ from keras import ops
 from keras_extras._naming import LogKey, class_labels
 from keras_extras._typing import MultiOutput, Tensor
 from keras_extras._validation import check_int, check_one_of
+from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.base import ExtrasMetric, safe_divide
+from keras_extras.metrics.regression.moments import ExactMoments, regression_inputs
+from keras_extras.metrics.regression.wide import WideSum
 
 MULTIOUTPUT = ("raw_values", "uniform_average", "variance_weighted")
 
@@ -44,18 +53,23 @@ class RegressionMetric(ExtrasMetric):
         self.num_outputs = check_int("num_outputs", num_outputs)
         self.multioutput = check_one_of("multioutput", multioutput, self.multioutputs)
 
+    def inputs(self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor) -> Any:
+        """`(y_true, y_pred, weights)`, each `(N, num_outputs)` (see
+        `regression_inputs`)."""
+        return regression_inputs(y_true, y_pred, sample_weight, self.num_outputs)
+
     def reduce(self, values: Tensor, variances: Tensor | None = None) -> Any:
-        """Per-output `values` reduced by `multioutput` (`variances`: the
-        weights of "variance_weighted"; uniform when they are all 0)."""
+        """Per-output `values` (outputs on the last axis) reduced by
+        `multioutput` (`variances`: the weights of "variance_weighted"; uniform
+        where they are all 0)."""
         if self.multioutput == "raw_values":
             return ops.cast(values, self.dtype)
+        mean = ops.mean(values, axis=-1)
         if self.multioutput == "variance_weighted" and variances is not None:
-            total = ops.sum(variances)
-            weighted = safe_divide(ops.sum(values * variances), total)
-            return ops.cast(
-                ops.where(total > 0, weighted, ops.mean(values)), self.dtype
-            )
-        return ops.cast(ops.mean(values), self.dtype)
+            total = ops.sum(variances, axis=-1)
+            weighted = safe_divide(ops.sum(values * variances, axis=-1), total)
+            return ops.cast(ops.where(total > 0, weighted, mean), self.dtype)
+        return ops.cast(mean, self.dtype)
 
     def value_keys(self) -> dict[str, LogKey]:
         outputs: tuple[str, ...] = ()
@@ -63,3 +77,133 @@ class RegressionMetric(ExtrasMetric):
             outputs = tuple(class_labels(None, self.num_outputs))
         info = LogKey(self.declared_direction(), self.name, classes=outputs)
         return {self.name: info}
+
+    @staticmethod
+    def replicated(weights: Tensor, replicate: Any) -> Any:
+        """`(N, D, replicates)`: each value's weight in each replicate."""
+        draws = replicate(ops.ones((ops.shape(weights)[0],), "float32"))
+        return weights[:, :, None] * draws[:, None, :]
+
+
+class MomentMetric(RegressionMetric):
+    """A regression metric of exact weighted moments (`ExactMoments`) of the
+    variables `moment_variables(y_true, y_pred)`, scored by `scores(words)`."""
+
+    pairs: tuple[tuple[int, int], ...] = ()
+    replicate_accumulator = WideSum  # Bootstrap keeps exact words per replicate
+
+    def __init__(
+        self,
+        num_outputs: int = 1,
+        multioutput: MultiOutput = "uniform_average",
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(num_outputs, multioutput, name=name, dtype=dtype)
+        self.moments = ExactMoments(self, self.num_outputs, 2, self.pairs)
+
+    def moment_variables(self, y_true: Tensor, y_pred: Tensor) -> Any:
+        """The two variables, stacked `(2, N, D)`."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def scores(self, words: Tensor) -> tuple[Any, Any]:
+        """Per-output values (and the weights of "variance_weighted", or None)
+        from moment words `(WORDS, quantities, D)`."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def update_state(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> None:
+        y_true, y_pred, weights = self.inputs(y_true, y_pred, sample_weight)
+        self.moments.update(self.moment_variables(y_true, y_pred), weights)
+
+    def result(self) -> Any:
+        return self.reduce(*self.scores(self.moments.words()))
+
+    # Bootstrap: the replicated state is `(WORDS, replicates, quantities, D)`
+    # exact words; each replicate's moments are a batch's with its weights.
+
+    def replicate_state_shape(self, replicates: int) -> tuple[int, ...]:
+        return (replicates, 3 + len(self.pairs), self.num_outputs)
+
+    def replicate_increment(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor, replicate: Any
+    ) -> Any:
+        y_true, y_pred, weights = self.inputs(y_true, y_pred, sample_weight)
+        weights = self.replicated(weights, replicate)  # (N, D, R)
+        rows, outputs, replicates = ops.shape(weights)
+        values = self.moment_variables(y_true, y_pred)[..., None] * ops.ones_like(
+            weights
+        )
+        words = self.moments.batch_words(
+            ops.reshape(values, (2, rows, -1)), ops.reshape(weights, (rows, -1))
+        )  # (WORDS, Q, D R)
+        words = ops.reshape(words, (*ops.shape(words)[:2], outputs, replicates))
+        return ops.transpose(words, (0, 3, 1, 2)), 0.0
+
+    def replicate_values(self, state: Tensor) -> dict[str, Any]:
+        words = ops.transpose(state, (0, 2, 1, 3))  # (WORDS, Q, R, D)
+        shape = ops.shape(words)
+        values, variances = self.scores(ops.reshape(words, (*shape[:2], -1)))
+        per_replicate = (shape[2], shape[3])
+        if variances is not None:
+            variances = ops.reshape(variances, per_replicate)
+        return {self.name: self.reduce(ops.reshape(values, per_replicate), variances)}
+
+
+class SumsMetric(RegressionMetric):
+    """A regression metric of per-output weighted sums: `sums(y_true, y_pred,
+    weights)` gives `(S, N, D)` weighted terms whose totals over the samples
+    `scores(totals)` turns into per-output values; values outside the metric's
+    domain are counted by `sums` and make the result NaN (see `_PerValueMean`)."""
+
+    sum_names: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        num_outputs: int = 1,
+        multioutput: MultiOutput = "uniform_average",
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(num_outputs, multioutput, name=name, dtype=dtype)
+        shape = (len(self.sum_names), self.num_outputs)
+        self.totals = CompensatedSum(self, "totals", shape)
+
+    def sums(self, y_true: Tensor, y_pred: Tensor, weights: Tensor) -> Any:
+        """`(terms (S, N, D), out-of-domain count)`."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def scores(self, totals: Tensor) -> Any:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def add_out_of_domain(self, count: Any) -> None:
+        """Keep the count of values outside the domain (none by default)."""
+
+    def update_state(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> None:
+        terms, out_of_domain = self.sums(*self.inputs(y_true, y_pred, sample_weight))
+        self.add_out_of_domain(out_of_domain)
+        self.totals.add(ops.sum(terms, axis=1))
+
+    def result(self) -> Any:
+        return self.reduce(self.scores(self.totals.value()))
+
+    # Bootstrap: the replicated state is `(replicates, S, D)`.
+
+    def replicate_state_shape(self, replicates: int) -> tuple[int, ...]:
+        return (replicates, len(self.sum_names), self.num_outputs)
+
+    def replicate_increment(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor, replicate: Any
+    ) -> Any:
+        y_true, y_pred, weights = self.inputs(y_true, y_pred, sample_weight)
+        draws = replicate(ops.ones((ops.shape(weights)[0],), "float32"))  # (N, R)
+        terms, out_of_domain = self.sums(y_true, y_pred, weights)  # (S, N, D)
+        increment = ops.einsum("snd,nr->rsd", terms, draws)
+        return increment, out_of_domain
+
+    def replicate_values(self, state: Tensor) -> dict[str, Any]:
+        # (R, S, D) -> scores of (S, R, D): each replicate's per-output values.
+        return {self.name: self.reduce(self.scores(ops.transpose(state, (1, 0, 2))))}

@@ -8,33 +8,16 @@ from keras import ops
 
 from keras_extras._docstrings import document
 from keras_extras._typing import Tensor
-from keras_extras.metrics.regression.base import RegressionMetric
-from keras_extras.metrics.regression.moments import ExactMoments, regression_inputs
-
-# Variables: the prediction (0) and the target (1); pairs: pp, tt, pt.
-PAIRS = ((0, 0), (1, 1), (0, 1))
+from keras_extras.metrics.regression.base import MomentMetric
 
 
-class _CorrelationMetric(RegressionMetric):
+class _CorrelationMetric(MomentMetric):
+    # Variables: the prediction (0) and the target (1); pairs: pp, tt, pt.
     direction = "up"
+    pairs = ((0, 0), (1, 1), (0, 1))
 
-    def __init__(
-        self,
-        num_outputs: int = 1,
-        multioutput: Any = "uniform_average",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(num_outputs, multioutput, name=name, dtype=dtype)
-        self.moments = ExactMoments(self, self.num_outputs, 2, PAIRS)
-
-    def update_state(
-        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
-    ) -> None:
-        y_true, y_pred, weights = regression_inputs(
-            y_true, y_pred, sample_weight, self.num_outputs
-        )
-        self.moments.update(ops.stack([y_pred, y_true]), weights)
+    def moment_variables(self, y_true: Tensor, y_pred: Tensor) -> Any:
+        return ops.stack([y_pred, y_true])
 
 
 class PearsonCorrelation(_CorrelationMetric):
@@ -66,9 +49,9 @@ class PearsonCorrelation(_CorrelationMetric):
 
     default_name = "pearson_correlation"
 
-    def result(self) -> Any:
-        pp, tt, pt = ops.unstack(self.moments.centred(), num=3)
-        return self.reduce(pt / ops.sqrt(pp * tt))
+    def scores(self, words: Tensor) -> tuple[Any, None]:
+        pp, tt, pt = ops.unstack(self.moments.centred(words), num=3)
+        return pt / ops.sqrt(pp * tt), None
 
 
 class ConcordanceCorrelation(_CorrelationMetric):
@@ -93,12 +76,11 @@ class ConcordanceCorrelation(_CorrelationMetric):
 
     default_name = "concordance_correlation"
 
-    def result(self) -> Any:
-        words = self.moments.words()
+    def scores(self, words: Tensor) -> tuple[Any, None]:
         pp, tt, pt = ops.unstack(self.moments.centred(words), num=3)
         shift = self.moments.mean_difference(0, 1, words)
         weight = self.moments.weight(words)
-        return self.reduce(2.0 * pt / (pp + tt + weight * shift * shift))
+        return 2.0 * pt / (pp + tt + weight * shift * shift), None
 
 
 for _metric in (PearsonCorrelation, ConcordanceCorrelation):

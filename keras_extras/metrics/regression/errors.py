@@ -9,20 +9,19 @@ from keras import ops
 from keras_extras._docstrings import document
 from keras_extras._typing import MultiOutput, Tensor
 from keras_extras._validation import check_number
-from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.base import ScoreRangeGuard, safe_divide
-from keras_extras.metrics.regression.base import RegressionMetric
-from keras_extras.metrics.regression.moments import regression_inputs
+from keras_extras.metrics.regression.base import SumsMetric
 
 EPSILON = 1.17e-06
 """torchmetrics' floor on the denominators of SMAPE and WMAPE."""
 
 
-class _PerValueMean(RegressionMetric):
+class _PerValueMean(SumsMetric):
     """The weighted mean of `per_value(t, p)` per output; values outside the
     metric's domain (`invalid(t, p)`) make the result NaN until `reset_state()`."""
 
     direction = "down"
+    sum_names = ("total", "weight")
 
     def __init__(
         self,
@@ -32,8 +31,6 @@ class _PerValueMean(RegressionMetric):
         dtype: Any = None,
     ) -> None:
         super().__init__(num_outputs, multioutput, name=name, dtype=dtype)
-        self.total = CompensatedSum(self, "total", (self.num_outputs,))
-        self.weight = CompensatedSum(self, "weight", (self.num_outputs,))
         self.guard = ScoreRangeGuard(self, "out_of_domain")
 
     def per_value(self, y_true: Tensor, y_pred: Tensor) -> Any:
@@ -42,24 +39,24 @@ class _PerValueMean(RegressionMetric):
     def invalid(self, y_true: Tensor, y_pred: Tensor) -> Any:
         return None
 
-    def update_state(
-        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
-    ) -> None:
-        y_true, y_pred, weights = regression_inputs(
-            y_true, y_pred, sample_weight, self.num_outputs
-        )
+    def sums(self, y_true: Tensor, y_pred: Tensor, weights: Tensor) -> Any:
         invalid = self.invalid(y_true, y_pred)
+        out_of_domain: Any = 0.0
         if invalid is not None:
             invalid = ops.logical_and(invalid, weights > 0)
-            self.guard.add(ops.sum(ops.cast(invalid, "float32")))
+            out_of_domain = ops.sum(ops.cast(invalid, "float32"))
             weights = ops.where(invalid, 0.0, weights)
         values = ops.where(weights > 0, self.per_value(y_true, y_pred), 0.0)
-        self.total.add(ops.sum(weights * values, axis=0))
-        self.weight.add(ops.sum(weights, axis=0))
+        return ops.stack([weights * values, weights]), out_of_domain
+
+    def add_out_of_domain(self, count: Any) -> None:
+        self.guard.add(count)
+
+    def scores(self, totals: Tensor) -> Any:
+        return safe_divide(totals[0], totals[1])
 
     def result(self) -> Any:
-        means = safe_divide(self.total.value(), self.weight.value())
-        return self.guard.apply(self.reduce(means))
+        return self.guard.apply(super().result())
 
 
 class MeanPinballLoss(_PerValueMean):
@@ -207,7 +204,7 @@ class SymmetricMeanAbsolutePercentageError(_PerValueMean):
         return 2.0 * ops.abs(y_pred - y_true) / scale
 
 
-class WeightedMeanAbsolutePercentageError(RegressionMetric):
+class WeightedMeanAbsolutePercentageError(SumsMetric):
     """Weighted mean absolute percentage error (WMAPE), per output, as
     torchmetrics defines it: the absolute errors over the absolute targets,
     both summed over every sample seen.
@@ -226,31 +223,14 @@ class WeightedMeanAbsolutePercentageError(RegressionMetric):
 
     direction = "down"
     default_name = "wmape"
+    sum_names = ("errors", "scale")
 
-    def __init__(
-        self,
-        num_outputs: int = 1,
-        multioutput: MultiOutput = "uniform_average",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(num_outputs, multioutput, name=name, dtype=dtype)
-        self.errors = CompensatedSum(self, "errors", (self.num_outputs,))
-        self.scale = CompensatedSum(self, "scale", (self.num_outputs,))
+    def sums(self, y_true: Tensor, y_pred: Tensor, weights: Tensor) -> Any:
+        terms = [weights * ops.abs(y_pred - y_true), weights * ops.abs(y_true)]
+        return ops.stack(terms), 0.0
 
-    def update_state(
-        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
-    ) -> None:
-        y_true, y_pred, weights = regression_inputs(
-            y_true, y_pred, sample_weight, self.num_outputs
-        )
-        self.errors.add(ops.sum(weights * ops.abs(y_pred - y_true), axis=0))
-        self.scale.add(ops.sum(weights * ops.abs(y_true), axis=0))
-
-    def result(self) -> Any:
-        return self.reduce(
-            self.errors.value() / ops.maximum(self.scale.value(), EPSILON)
-        )
+    def scores(self, totals: Tensor) -> Any:
+        return totals[0] / ops.maximum(totals[1], EPSILON)
 
 
 for _metric in (

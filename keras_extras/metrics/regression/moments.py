@@ -134,7 +134,7 @@ class ExactMoments:
     def update(self, values: Tensor, weights: Tensor) -> None:
         """Add `values` `(variables, N, D)` (0 where not counted) with `weights`
         `(N, D)`."""
-        self.total.add_words(self.batch_words(values, weights))
+        self.total.add(self.batch_words(values, weights))
 
     def batch_words(self, values: Tensor, weights: Tensor) -> Any:
         """This batch's moments as exact words `(WORDS, quantities, D)`."""

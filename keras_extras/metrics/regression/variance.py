@@ -12,11 +12,7 @@ from keras_extras._typing import MultiOutput, Tensor
 from keras_extras._validation import check_int
 from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.base import safe_divide
-from keras_extras.metrics.regression.base import MULTIOUTPUT, RegressionMetric
-from keras_extras.metrics.regression.moments import ExactMoments, regression_inputs
-
-# Variables: the target (0) and the residual t - p (1); pairs: tt, ee.
-PAIRS = ((0, 0), (1, 1))
+from keras_extras.metrics.regression.base import MULTIOUTPUT, MomentMetric
 
 
 def explained(residual: Tensor, total: Tensor) -> Any:
@@ -26,30 +22,14 @@ def explained(residual: Tensor, total: Tensor) -> Any:
     return ops.where(total > 0, ratio, ops.where(residual > 0, 0.0, 1.0))
 
 
-class _VarianceMetric(RegressionMetric):
+class _VarianceMetric(MomentMetric):
+    # Variables: the target (0) and the residual t - p (1); pairs: tt, ee.
     direction = "up"
     multioutputs = MULTIOUTPUT
+    pairs = ((0, 0), (1, 1))
 
-    def __init__(
-        self,
-        num_outputs: int = 1,
-        multioutput: MultiOutput = "uniform_average",
-        name: str | None = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(num_outputs, multioutput, name=name, dtype=dtype)
-        self.moments = ExactMoments(self, self.num_outputs, 2, PAIRS)
-        self.count = CompensatedSum(self, "count", (self.num_outputs,))
-
-    def update_state(
-        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
-    ) -> None:
-        y_true, y_pred, weights = regression_inputs(
-            y_true, y_pred, sample_weight, self.num_outputs
-        )
-        self.moments.update(ops.stack([y_true, y_true - y_pred]), weights)
-        counted = ops.cast(weights > 0, "float32")
-        self.count.add(ops.sum(counted, axis=0))
+    def moment_variables(self, y_true: Tensor, y_pred: Tensor) -> Any:
+        return ops.stack([y_true, y_true - y_pred])
 
 
 class R2Score(_VarianceMetric):
@@ -91,18 +71,34 @@ class R2Score(_VarianceMetric):
     ) -> None:
         super().__init__(num_outputs, multioutput, name=name, dtype=dtype)
         self.num_regressors = check_int("num_regressors", num_regressors, 0)
+        self.count = CompensatedSum(self, "count", (self.num_outputs,))
 
-    def result(self) -> Any:
-        words = self.moments.words()
+    def update_state(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> None:
+        y_true, y_pred, weights = self.inputs(y_true, y_pred, sample_weight)
+        self.moments.update(self.moment_variables(y_true, y_pred), weights)
+        if self.num_regressors:
+            self.count.add(ops.sum(ops.cast(weights > 0, "float32"), axis=0))
+
+    def scores(self, words: Tensor) -> tuple[Any, Any]:
         total = self.moments.centred(words)[0]
-        residual = self.moments.raw(words)[1]
-        scores = explained(residual, total)
+        scores = explained(self.moments.raw(words)[1], total)
         if self.num_regressors:
             n = self.count.value()
             spare = n - self.num_regressors - 1.0
             adjusted = 1.0 - (1.0 - scores) * safe_divide(n - 1.0, spare)
             scores = ops.where(spare > 0, adjusted, scores)
-        return self.reduce(scores, total)
+        return scores, total
+
+    def replicate_state_shape(self, replicates: int) -> tuple[int, ...]:
+        if self.num_regressors:
+            raise ValueError(
+                "Bootstrap cannot replicate the adjusted R² (its sample count is not "
+                "replicated); use num_regressors=0. Received: "
+                f"num_regressors={self.num_regressors}"
+            )
+        return super().replicate_state_shape(replicates)
 
 
 class ExplainedVariance(_VarianceMetric):
@@ -128,9 +124,9 @@ class ExplainedVariance(_VarianceMetric):
 
     default_name = "explained_variance"
 
-    def result(self) -> Any:
-        total, residual = ops.unstack(self.moments.centred(), num=2)
-        return self.reduce(explained(residual, total), total)
+    def scores(self, words: Tensor) -> tuple[Any, Any]:
+        total, residual = ops.unstack(self.moments.centred(words), num=2)
+        return explained(residual, total), total
 
 
 document(

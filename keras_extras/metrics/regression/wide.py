@@ -188,9 +188,14 @@ class WideSum:
             name=name,
         )
 
-    def add_words(self, words: Tensor) -> None:
+    def add(self, words: Tensor) -> None:
         """Add carried words (`exact_sum`'s) to the totals."""
         self.words.assign(carry(self.words.value + words))
+
+    def readout(self) -> Any:
+        """What a replicated state is read from (`Bootstrap`): the words,
+        `(WORDS, *shape)`."""
+        return self.words.value
 
     def value(self) -> Any:
         """The totals as float32."""
