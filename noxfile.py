@@ -161,6 +161,8 @@ def bench(session: nox.Session, backend: str) -> None:
     session.run("python", "-m", "benchmarks.classes", "--report")
     session.run("python", "-m", "benchmarks.segmentation")
     session.run("python", "-m", "benchmarks.segmentation", "--report")
+    session.run("python", "-m", "benchmarks.regression")
+    session.run("python", "-m", "benchmarks.regression", "--report")
 
 
 @nox.session

@@ -55,6 +55,9 @@ ARGS = {
     "distribution_from_logits": """from_logits: whether `y_pred` holds logits (a
             softmax is applied) rather than probabilities. Defaults to False.""",
     "recall": "recall: the recall to reach, in [0, 1].",
+    # Scores within rows.
+    "row_num_classes": """num_classes: labels (items) per row, checked against the
+            last axis of the inputs; None takes any. Defaults to None.""",
     # Regression.
     "num_outputs": """num_outputs: number of outputs, the last axis of `y_pred`
             (`(batch,)` is one output). Defaults to 1.""",
@@ -108,6 +111,17 @@ INPUTS["regression"] = """
 
     A value whose target, prediction or weight is NaN is not counted, output by
     output (a compiled step cannot raise on values).
+"""
+
+INPUTS["rows"] = """
+    Inputs:
+        y_true: one row per sample, `(batch, L)`: 0/1 labels (a value >= 0.5 is
+            a label; for `NDCG` graded relevance, for `MeanReciprocalRank`
+            relevance > 0).
+        y_pred: scores (or probabilities) `(batch, L)`.
+        sample_weight: optional, `(batch,)`: each row's weight.
+
+    A row with a NaN label or score is not counted.
 """
 
 CURVE_ARGS = (

@@ -47,6 +47,14 @@ def regression_data():
     return targets, predictions, weights
 
 
+def rows_data():
+    """Multi-hot rows (one empty, one full), tied scores, weights: 3 labels."""
+    labels, probs, weights = data()
+    rows = (np.random.default_rng(1).random((64, 3)) < 0.5).astype("float32")
+    rows[0], rows[1] = 0.0, 1.0
+    return rows, probs, weights
+
+
 def data_for(entry):
     """`(y_true, y_pred, sample_weight)` for a registry entry's inputs."""
-    return regression_data() if entry.inputs == "regression" else data()
+    return {"regression": regression_data, "rows": rows_data}.get(entry.inputs, data)()

@@ -48,9 +48,11 @@ class Entry:
             multi-process, mixed precision) use these only, the NaN,
             empty-batch and merge tests every metric.
         inputs: "classification" (sparse labels and 3-class probabilities: the
-            suite's data) or "regression" (targets and predictions `(B, 3)`:
+            suite's data), "regression" (targets and predictions `(B, 3)`:
             `metric_suite.regression_data`; `tests/test_regression.py` runs
-            these through the reference, merge, NaN and compiled checks).
+            these through the reference, merge, NaN and compiled checks) or
+            "rows" (multi-hot rows and scores `(B, 3)`:
+            `metric_suite.rows_data`; `tests/test_rows.py`).
     """
 
     make: Callable[[], Any]
@@ -248,6 +250,41 @@ METRICS: dict[str, Entry] = {
         lambda: kem.WeightedMeanAbsolutePercentageError(num_outputs=3),
         bad=((lambda: kem.WeightedMeanAbsolutePercentageError(-2), "num_outputs=-2"),),
         inputs="regression",
+    ),
+    "exact_match": Entry(
+        lambda: kem.ExactMatch(num_classes=3, threshold=0.4),
+        bad=((lambda: kem.ExactMatch(num_classes=0), "num_classes=0"),),
+        inputs="rows",
+    ),
+    "hamming_loss": Entry(
+        lambda: kem.HammingLoss(num_classes=3, from_logits=False),
+        bad=((lambda: kem.HammingLoss(from_logits="no"), "from_logits='no'"),),
+        inputs="rows",
+    ),
+    "lrap": Entry(
+        lambda: kem.LabelRankingAveragePrecision(num_classes=3),
+        bad=((lambda: kem.LabelRankingAveragePrecision(-1), "num_classes=-1"),),
+        inputs="rows",
+    ),
+    "coverage_error": Entry(
+        lambda: kem.CoverageError(),
+        bad=((lambda: kem.CoverageError(num_classes=2.5), "num_classes=2.5"),),
+        inputs="rows",
+    ),
+    "ranking_loss": Entry(
+        lambda: kem.LabelRankingLoss(num_classes=3),
+        bad=((lambda: kem.LabelRankingLoss("3"), "num_classes='3'"),),
+        inputs="rows",
+    ),
+    "ndcg": Entry(
+        lambda: kem.NDCG(k=2, num_classes=3),
+        bad=((lambda: kem.NDCG(k=-1), "k=-1"),),
+        inputs="rows",
+    ),
+    "mrr": Entry(
+        lambda: kem.MeanReciprocalRank(num_classes=3),
+        bad=((lambda: kem.MeanReciprocalRank(num_classes=0), "num_classes=0"),),
+        inputs="rows",
     ),
 }
 

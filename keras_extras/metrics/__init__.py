@@ -35,6 +35,15 @@ from keras_extras.metrics.regression import (
     TweedieDeviance,
     WeightedMeanAbsolutePercentageError,
 )
+from keras_extras.metrics.rows import (
+    NDCG,
+    CoverageError,
+    ExactMatch,
+    HammingLoss,
+    LabelRankingAveragePrecision,
+    LabelRankingLoss,
+    MeanReciprocalRank,
+)
 
 __all__ = [
     "AUROC",
@@ -68,4 +77,11 @@ __all__ = [
     "SymmetricMeanAbsolutePercentageError",
     "TweedieDeviance",
     "WeightedMeanAbsolutePercentageError",
+    "NDCG",
+    "CoverageError",
+    "ExactMatch",
+    "HammingLoss",
+    "LabelRankingAveragePrecision",
+    "LabelRankingLoss",
+    "MeanReciprocalRank",
 ]

@@ -1,0 +1,86 @@
+"""The row input rule and the base of the per-row scores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keras import ops
+
+from keras_extras._typing import Tensor
+from keras_extras._validation import check_int
+from keras_extras.metrics.base import PerSampleMean
+from keras_extras.metrics.inputs import static_shape
+from keras_extras.metrics.inputs.labels import check_label_dtype
+
+
+def row_inputs(y_true: Tensor, y_pred: Tensor, width: int | None) -> Any:
+    """`(labels, scores)`, both float32 `(B, L)`, with NaN where a row cannot be
+    scored (a NaN label or score: the row is not counted).
+
+    Raises at trace time unless both are `(B, L)` with the same `L` (and `L ==
+    width` when given).
+    """
+    check_label_dtype(y_true)
+    labels = ops.cast(ops.convert_to_tensor(y_true), "float32")
+    scores = ops.cast(ops.convert_to_tensor(y_pred), "float32")
+    true_shape, pred_shape = static_shape(labels), static_shape(scores)
+    if (
+        len(pred_shape) != 2
+        or len(true_shape) != 2
+        or true_shape[1] != pred_shape[1]
+        or (width is not None and pred_shape[1] != width)
+    ):
+        expected = f"(batch, {width})" if width is not None else "(batch, L)"
+        raise ValueError(
+            f"`y_true` and `y_pred` must both be {expected}: one row of labels "
+            f"and one of scores per sample. Received: y_true.shape={true_shape}, "
+            f"y_pred.shape={pred_shape}"
+        )
+    return labels, scores
+
+
+def unreadable_rows(labels: Tensor, scores: Tensor) -> Any:
+    """`(B,)` True where a label or a score of the row is NaN."""
+    bad = ops.logical_or(ops.isnan(labels), ops.isnan(scores))
+    return ops.any(bad, axis=-1)
+
+
+class RowMean(PerSampleMean):
+    """A weighted mean over rows of `row_values(labels, scores)` (`(B,)`); a
+    row with a NaN label or score is not counted.
+
+    Args:
+        num_classes: labels (items) per row, or None to take any `L`.
+        name: metric name.
+        dtype: dtype of the result.
+    """
+
+    config_fields: tuple[str, ...] = ("num_classes",)
+
+    def __init__(
+        self, num_classes: int | None = None, name: Any = None, dtype: Any = None
+    ) -> None:
+        super().__init__(name=name, dtype=dtype)
+        self.num_classes = check_int("num_classes", num_classes, allow_none=True)
+
+    def row_values(self, labels: Tensor, scores: Tensor) -> Any:
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def weighted_values(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> Any:
+        check_label_dtype(y_true)  # before any tensor is made of it
+        return super().weighted_values(y_true, y_pred, sample_weight)
+
+    def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Any:
+        labels, scores = row_inputs(y_true, y_pred, self.num_classes)
+        unreadable = unreadable_rows(labels, scores)
+        labels = ops.where(ops.isnan(labels), 0.0, labels)
+        scores = ops.where(ops.isnan(scores), 0.0, scores)
+        values = self.row_values(labels, scores)
+        return ops.where(unreadable, float("nan"), values)
+
+
+def at_least(scores: Tensor) -> Any:
+    """`(B, L, L)`: entry `[b, j, k]` is 1 where `scores[b, k] >= scores[b, j]`."""
+    return ops.cast(scores[:, None, :] >= scores[:, :, None], "float32")
