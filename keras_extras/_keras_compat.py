@@ -24,6 +24,14 @@ private names here and nowhere else:
   `model.metrics` flattens away; the log keys of a model with several outputs
   start with it.
 
+- Keras' torch backend traces the metrics first with tensors on torch's "meta"
+  device (`keras.src.backend.torch.core.compute_output_spec`), inside one
+  `StatelessScope`; when a later metric fails there, it traces them all again on
+  the CPU in the same scope, where the earlier metrics' state is still the meta
+  tensors they wrote. Adding a CPU tensor to a meta vector fails. `is_placeholder`
+  lets the accumulators skip writing state from a meta trace (its values are
+  never read; only the shapes of the results are).
+
 `tests/test_keras_compat.py` checks each against the installed Keras; when Keras
 changes them, these functions raise a `RuntimeError` that names the Keras version
 instead of silently doing nothing.
@@ -144,3 +152,10 @@ def keep_best_weights(callback: Any, epoch: int) -> None:
     if callback.restore_best_weights and callback.best_weights is None:
         callback.best_weights = callback.model.get_weights()
         callback.best_epoch = epoch
+
+
+def is_placeholder(value: Any) -> bool:
+    """True for a tensor that holds no values: one of the "meta" tensors with
+    which Keras' torch backend first traces the metrics (see the module
+    docstring). State is not written from it."""
+    return bool(getattr(value, "is_meta", False))

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from helpers import run_compiled, run_eager
 from metric_suite import all_metrics, data
+from registry import METRICS
 
 import keras_extras.metrics as kem
 
@@ -85,7 +86,15 @@ def test_eager_equals_compiled(metric, segmentation):
 
 
 def test_every_public_metric_is_checked_here():
+    """Here, or (metrics of other inputs than the suite's classification data)
+    by `test_regression.py` and `test_rows.py`, which run every registered
+    metric of their inputs eagerly and compiled."""
     checked = {type(metric).__name__ for metric, _ in CASES}
+    checked |= {
+        type(entry.make()).__name__
+        for entry in METRICS.values()
+        if entry.inputs != "classification"
+    }
     public = {
         name
         for name in kem.__all__

@@ -141,6 +141,17 @@ def expected(name, t, p, w, multioutput):
     return values if multioutput == "raw_values" else np.mean(values)
 
 
+def as_array(result):
+    """A result as an array: the per-output keys `<name>/0`, ... in order."""
+    if isinstance(result, dict):
+        return np.array([result[k] for k in sorted(result, key=_output_index)])
+    return np.asarray(result)
+
+
+def _output_index(key):
+    return int(key.rsplit("/", 1)[1])
+
+
 def tolerance(name, offset):
     if name in ("pearson", "concordance", "r2", "explained_variance"):
         return 1e-5 if offset == "centred" else 1e-4
@@ -155,9 +166,9 @@ def test_matches_the_reference_eagerly_and_compiled(name, offset):
         t, p, w = data(outputs, offset, positive=positive)
         want = expected(name, t, p, w, multioutput)
         atol = tolerance(name, offset) * max(1.0, float(np.max(np.abs(want))))
-        got = run_eager(make(outputs, multioutput), batches(t, p, w))
+        got = as_array(run_eager(make(outputs, multioutput), batches(t, p, w)))
         np.testing.assert_allclose(got, want, rtol=0, atol=atol, err_msg="eager")
-        got = run_compiled(make(outputs, multioutput), batches(t, p, w))
+        got = as_array(run_compiled(make(outputs, multioutput), batches(t, p, w)))
         np.testing.assert_allclose(got, want, rtol=0, atol=atol, err_msg="compiled")
 
 
@@ -208,7 +219,7 @@ def test_r2_and_explained_variance_multioutput_and_adjusted(multioutput):
         (kem.R2Score(3, multioutput), skm.r2_score),
         (kem.ExplainedVariance(3, multioutput), skm.explained_variance_score),
     ):
-        got = run_eager(metric, batches(t, p, w))
+        got = as_array(run_eager(metric, batches(t, p, w)))
         want = reference(t, p, sample_weight=w, multioutput=multioutput)
         np.testing.assert_allclose(got, want, atol=1e-5)
     adjusted = kem.R2Score(num_regressors=4)
@@ -245,13 +256,13 @@ def test_two_replicas_merge_by_addition(name):
     t, p, w = data(3, "houses", seed=6, positive=positive)
     parts = batches(t, p, w)
     whole, first, second = (make(3, "raw_values") for _ in range(3))
-    expected_value = run_eager(whole, parts)
+    expected_value = as_array(run_eager(whole, parts))
     run_eager(first, parts[::2])
     run_eager(second, parts[1::2])
     for a, b in zip(first.variables, second.variables, strict=True):
         a.assign(a + b)
     np.testing.assert_allclose(
-        to_numpy(first.result()), expected_value, rtol=1e-6, atol=1e-7
+        as_array(to_numpy(first.result())), expected_value, rtol=1e-6, atol=1e-7
     )
 
 
@@ -264,15 +275,19 @@ def test_nan_values_are_not_counted_output_by_output():
         lambda: kem.R2Score(2, "raw_values"),
         lambda: kem.PearsonCorrelation(2, "raw_values"),
     ):
-        got = run_eager(make(), [(t_nan, p_nan, w)])
+        got = as_array(run_eager(make(), [(t_nan, p_nan, w)]))
         keep0 = np.arange(ROWS) != 3
         keep1 = np.arange(ROWS) != 5
-        clean0 = run_eager(make(), [(t[keep0], p[keep0], w[keep0])])
-        clean1 = run_eager(make(), [(t[keep1], p[keep1], w[keep1])])
+        clean0 = as_array(run_eager(make(), [(t[keep0], p[keep0], w[keep0])]))
+        clean1 = as_array(run_eager(make(), [(t[keep1], p[keep1], w[keep1])]))
         np.testing.assert_allclose(got, [clean0[0], clean1[1]], atol=1e-6)
 
 
 def test_bad_inputs_are_refused_naming_them():
+    with pytest.raises(ValueError, match=r"num_outputs=1.*y_pred.shape=\(4, 3\)"):
+        kem.R2Score().update_state(np.zeros((4, 3)), np.zeros((4, 3)))
+    with pytest.raises(TypeError, match="sample_weight"):
+        kem.R2Score().update_state(np.zeros(2), np.zeros(2), np.array(["a", "b"]))
     metric = kem.R2Score(num_outputs=2)
     with pytest.raises(ValueError, match=r"y_pred.shape=\(4, 3\)"):
         metric.update_state(np.zeros((4, 3)), np.zeros((4, 3)))
@@ -324,10 +339,10 @@ def test_every_registered_regression_metric_empty_batch_and_compiled(metric):
     suite's regression data (targets 1000 ± 1, weights, two batches)."""
     t, p, w = regression_data()
     parts = [(t[:40], p[:40], w[:40]), (t[40:], p[40:], w[40:])]
-    eager = run_eager(metric, parts)
+    eager = as_array(run_eager(metric, parts))
     metric.update_state(t[:0], p[:0], sample_weight=w[:0])
-    np.testing.assert_allclose(to_numpy(metric.result()), eager, atol=1e-6)
-    compiled = run_compiled(metric, parts)
+    np.testing.assert_allclose(as_array(to_numpy(metric.result())), eager, atol=1e-6)
+    compiled = as_array(run_compiled(metric, parts))
     np.testing.assert_allclose(compiled, eager, rtol=1e-5, atol=1e-6)
 
 
@@ -375,7 +390,7 @@ def test_bootstrap_intervals_around_the_metric_alone(name):
     compiled; and the interval narrows as the data grows."""
     make, _, positive = CASES[name]
     t, p, w = data(3, "1000+-1", seed=11, positive=positive)
-    alone = run_eager(make(3, "raw_values"), batches(t, p, w))
+    alone = as_array(run_eager(make(3, "raw_values"), batches(t, p, w)))
     boot = kem.Bootstrap(make(3, "raw_values"), num_replicates=50, seed=3)
     got = run_eager(boot, batches(t, p, w))
     key = boot.metric.name
@@ -415,3 +430,51 @@ def test_bootstrap_pearson_interval_covers_the_population_value():
             <= result["pearson_correlation_high"]
         )
     assert 30 <= hits <= 40
+
+
+@pytest.mark.parametrize("metric", REGISTERED, ids=lambda m: m.name)
+def test_no_value_counted_gives_nan_not_a_perfect_score(metric):
+    """Before any value, and after a batch of NaN targets only, the result is
+    NaN (an empty validation set must not log R² = 1 or a loss of 0)."""
+    t, p, w = regression_data()
+    nan = np.full_like(t[:4], np.nan)
+    for result in (metric.result(), run_eager(metric, [(nan, p[:4], w[:4])])):
+        assert np.all(np.isnan(as_array(to_numpy(result))))
+
+
+def test_raw_values_log_one_scalar_key_per_output_and_early_stopping_reads_one():
+    t, p, w = data(3, "centred", seed=13)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+    model.compile(optimizer="sgd", loss="mse", metrics=[kem.R2Score(3, "raw_values")])
+    from keras_extras.callbacks import EarlyStopping
+
+    history = model.fit(
+        p,
+        t,
+        validation_data=(p, t),
+        epochs=2,
+        verbose=0,
+        callbacks=[EarlyStopping(monitor="val_r2_score/1", patience=5)],
+    )
+    keys = {k for k in history.history if "r2" in k}
+    assert keys == {f"{lead}r2_score/{i}" for lead in ("", "val_") for i in range(3)}
+    assert all(np.ndim(v[-1]) == 0 for v in history.history.values())
+
+
+def test_metrics_before_a_bootstrap_in_fit():
+    """Keras' torch backend first traces every metric on its "meta" device and
+    traces them again on the CPU when one fails there: a metric traced before
+    must not keep meta state (`_keras_compat.is_placeholder`)."""
+    t, p, _ = data(3, "centred", seed=14)
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+    model.compile(
+        optimizer="sgd",
+        loss="mse",
+        metrics=[
+            kem.R2Score(3),
+            kem.Bootstrap(kem.PearsonCorrelation(3), num_replicates=5, seed=0),
+            kem.F1Score(num_classes=3),
+        ],
+    )
+    history = model.fit(p, np.abs(t), epochs=1, verbose=0)
+    assert {"r2_score", "pearson_correlation_low", "f1_score"} <= set(history.history)

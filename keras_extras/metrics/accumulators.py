@@ -40,6 +40,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from keras_extras._keras_compat import is_placeholder
 from keras_extras._typing import Tensor
 
 QUANTUM_EXPONENTS = (-20, -2, 16)
@@ -142,7 +143,8 @@ class CompensatedSum:
         if str(ops.dtype(x)) != "float32":
             x = ops.cast(x, "float32")
         words = exact_add(ops.unstack(self.words.value, axis=0), x)
-        self.words.assign(ops.stack(words))
+        if not is_placeholder(x):
+            self.words.assign(ops.stack(words))
 
     def value(self) -> Any:
         """The total as a float32 tensor (the words added finest first)."""

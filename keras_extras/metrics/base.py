@@ -18,7 +18,7 @@ import keras
 from keras import ops
 
 from keras_extras._config import declared_config
-from keras_extras._keras_compat import set_metric_direction
+from keras_extras._keras_compat import is_placeholder, set_metric_direction
 from keras_extras._naming import LogKey, output_lead
 from keras_extras._typing import Direction, Tensor
 from keras_extras.metrics.accumulators import CompensatedSum
@@ -289,7 +289,8 @@ class ScoreRangeGuard:
         )
 
     def add(self, count: Tensor) -> None:
-        self.count.assign(self.count + count)
+        if not is_placeholder(count):
+            self.count.assign(self.count + count)
 
     def apply(self, value: Tensor) -> Any:
         """`value`, or NaN when any out-of-range score was seen."""

@@ -13,7 +13,8 @@ from typing import Any
 
 from keras import ops
 
-from keras_extras._naming import LogKey, class_labels
+from keras_extras._keras_compat import compiled_output_name
+from keras_extras._naming import LogKey, class_labels, per_class_keys
 from keras_extras._typing import MultiOutput, Tensor
 from keras_extras._validation import check_int, check_one_of
 from keras_extras.metrics.accumulators import CompensatedSum
@@ -58,25 +59,38 @@ class RegressionMetric(ExtrasMetric):
         `regression_inputs`)."""
         return regression_inputs(y_true, y_pred, sample_weight, self.num_outputs)
 
-    def reduce(self, values: Tensor, variances: Tensor | None = None) -> Any:
+    def reduce(self, values: Tensor, variances: Tensor | None = None) -> dict[str, Any]:
         """Per-output `values` (outputs on the last axis) reduced by
         `multioutput` (`variances`: the weights of "variance_weighted"; uniform
-        where they are all 0)."""
+        where they are all 0): `{key: value}` as `value_keys()` names them."""
         if self.multioutput == "raw_values":
-            return ops.cast(values, self.dtype)
+            values = ops.cast(values, self.dtype)
+            parts = ops.unstack(values, num=self.num_outputs, axis=-1)
+            return dict(zip(self.value_keys(), parts, strict=True))
         mean = ops.mean(values, axis=-1)
         if self.multioutput == "variance_weighted" and variances is not None:
             total = ops.sum(variances, axis=-1)
             weighted = safe_divide(ops.sum(values * variances, axis=-1), total)
-            return ops.cast(ops.where(total > 0, weighted, mean), self.dtype)
-        return ops.cast(mean, self.dtype)
+            mean = ops.where(total > 0, weighted, mean)
+        return {self.name: ops.cast(mean, self.dtype)}
 
     def value_keys(self) -> dict[str, LogKey]:
-        outputs: tuple[str, ...] = ()
-        if self.multioutput == "raw_values":
-            outputs = tuple(class_labels(None, self.num_outputs))
-        info = LogKey(self.declared_direction(), self.name, classes=outputs)
-        return {self.name: info}
+        """The metric's name, or with "raw_values" one key per output,
+        `<name>/0`, `<name>/1`, ... (a scalar each, in the logs)."""
+        info = LogKey(self.declared_direction(), self.name)
+        if self.multioutput != "raw_values":
+            return {self.name: info}
+        outputs = class_labels(None, self.num_outputs)
+        return per_class_keys(self.name, info, outputs)
+
+    def keyed_result(self, values: Tensor, variances: Tensor | None = None) -> Any:
+        """`result()`: the one value, or the dict of per-output values."""
+        reduced = self.reduce(values, variances)
+        if self.multioutput != "raw_values":
+            return reduced[self.name]
+        # Keras writes a dict result into the logs without the output's name.
+        lead = self.key_lead(compiled_output_name(self))
+        return {lead + key: value for key, value in reduced.items()}
 
     @staticmethod
     def replicated(weights: Tensor, replicate: Any) -> Any:
@@ -117,8 +131,14 @@ class MomentMetric(RegressionMetric):
         y_true, y_pred, weights = self.inputs(y_true, y_pred, sample_weight)
         self.moments.update(self.moment_variables(y_true, y_pred), weights)
 
+    def counted_scores(self, words: Tensor) -> tuple[Any, Any]:
+        """`scores(words)`, NaN for an output that has counted no value."""
+        values, variances = self.scores(words)
+        counted = self.moments.weight(words) > 0
+        return ops.where(counted, values, float("nan")), variances
+
     def result(self) -> Any:
-        return self.reduce(*self.scores(self.moments.words()))
+        return self.keyed_result(*self.counted_scores(self.moments.words()))
 
     # Bootstrap: the replicated state is `(WORDS, replicates, quantities, D)`
     # exact words; each replicate's moments are a batch's with its weights.
@@ -144,18 +164,19 @@ class MomentMetric(RegressionMetric):
     def replicate_values(self, state: Tensor) -> dict[str, Any]:
         words = ops.transpose(state, (0, 2, 1, 3))  # (WORDS, Q, R, D)
         shape = ops.shape(words)
-        values, variances = self.scores(ops.reshape(words, (*shape[:2], -1)))
+        values, variances = self.counted_scores(ops.reshape(words, (*shape[:2], -1)))
         per_replicate = (shape[2], shape[3])
         if variances is not None:
             variances = ops.reshape(variances, per_replicate)
-        return {self.name: self.reduce(ops.reshape(values, per_replicate), variances)}
+        return self.reduce(ops.reshape(values, per_replicate), variances)
 
 
 class SumsMetric(RegressionMetric):
     """A regression metric of per-output weighted sums: `sums(y_true, y_pred,
     weights)` gives `(S, N, D)` weighted terms whose totals over the samples
-    `scores(totals)` turns into per-output values; values outside the metric's
-    domain are counted by `sums` and make the result NaN (see `_PerValueMean`)."""
+    `scores(totals)` turns into per-output values (NaN for an output that has
+    counted no value); values outside the metric's domain are counted by `sums`
+    and make the result NaN (see `_PerValueMean`)."""
 
     sum_names: tuple[str, ...] = ()
 
@@ -188,7 +209,7 @@ class SumsMetric(RegressionMetric):
         self.totals.add(ops.sum(terms, axis=1))
 
     def result(self) -> Any:
-        return self.reduce(self.scores(self.totals.value()))
+        return self.keyed_result(self.scores(self.totals.value()))
 
     # Bootstrap: the replicated state is `(replicates, S, D)`.
 
@@ -206,4 +227,4 @@ class SumsMetric(RegressionMetric):
 
     def replicate_values(self, state: Tensor) -> dict[str, Any]:
         # (R, S, D) -> scores of (S, R, D): each replicate's per-output values.
-        return {self.name: self.reduce(self.scores(ops.transpose(state, (1, 0, 2))))}
+        return self.reduce(self.scores(ops.transpose(state, (1, 0, 2))))

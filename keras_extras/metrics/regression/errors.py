@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from keras import ops
+from keras import ops, tree
 
 from keras_extras._docstrings import document
 from keras_extras._typing import MultiOutput, Tensor
@@ -53,10 +53,11 @@ class _PerValueMean(SumsMetric):
         self.guard.add(count)
 
     def scores(self, totals: Tensor) -> Any:
-        return safe_divide(totals[0], totals[1])
+        mean = safe_divide(totals[0], totals[1])
+        return ops.where(totals[1] > 0, mean, float("nan"))
 
     def result(self) -> Any:
-        return self.guard.apply(super().result())
+        return tree.map_structure(self.guard.apply, super().result())
 
 
 class MeanPinballLoss(_PerValueMean):
@@ -223,14 +224,15 @@ class WeightedMeanAbsolutePercentageError(SumsMetric):
 
     direction = "down"
     default_name = "wmape"
-    sum_names = ("errors", "scale")
+    sum_names = ("errors", "scale", "weight")
 
     def sums(self, y_true: Tensor, y_pred: Tensor, weights: Tensor) -> Any:
-        terms = [weights * ops.abs(y_pred - y_true), weights * ops.abs(y_true)]
-        return ops.stack(terms), 0.0
+        errors = weights * ops.abs(y_pred - y_true)
+        return ops.stack([errors, weights * ops.abs(y_true), weights]), 0.0
 
     def scores(self, totals: Tensor) -> Any:
-        return totals[0] / ops.maximum(totals[1], EPSILON)
+        ratio = totals[0] / ops.maximum(totals[1], EPSILON)
+        return ops.where(totals[2] > 0, ratio, float("nan"))
 
 
 for _metric in (

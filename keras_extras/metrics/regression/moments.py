@@ -49,38 +49,34 @@ def _float_tensor(name: str, value: Tensor) -> Any:
     return ops.cast(ops.convert_to_tensor(value), "float32")
 
 
-def _one_output(values: Tensor) -> Any:
-    """Values of one output with a trailing axis of 1 (added, or kept)."""
-    shape = static_shape(values)
-    if len(shape) >= 2 and shape[-1] == 1:
-        return values
-    return ops.expand_dims(values, -1)
-
-
 def regression_inputs(
     y_true: Tensor, y_pred: Tensor, sample_weight: Tensor, num_outputs: int
 ) -> tuple[Any, Any, Any]:
     """`(y_true, y_pred, weights)`, each float32 `(N, num_outputs)`.
 
-    Accepted: `(..., num_outputs)` (leading axes flattened), the same static
-    shape for both; with one output, `(B, ...)` and `(B, ..., 1)` are the same
-    (Keras' `(B,)` targets for a `(B, 1)` head); `sample_weight` per sample
-    (`(B,)`, `(B, 1)`, any prefix of the sample shape) or per value (the shape
-    of `y_pred`). A value whose target, prediction or weight is NaN is not
-    counted (weight 0, value 0), output by output.
+    Accepted: `(batch, ..., num_outputs)` (leading axes flattened), the same
+    static shape for both; with one output also `(batch,)` (Keras' `(B,)`
+    targets for a `(B, 1)` head). `sample_weight` per sample (`(B,)`, `(B, 1)`,
+    any prefix of the sample shape) or per value (the shape of `y_pred`). A
+    value whose target, prediction or weight is NaN is not counted (weight 0,
+    value 0), output by output.
     """
     y_true = _float_tensor("y_true", y_true)
     y_pred = _float_tensor("y_pred", y_pred)
-    if num_outputs == 1:  # (B,), (B, 1), (B, T), (B, T, 1), ...: one output
-        y_true, y_pred = _one_output(y_true), _one_output(y_pred)
-    shape = static_shape(y_pred)
-    true_shape = static_shape(y_true)
+    if sample_weight is not None:
+        sample_weight = _float_tensor("sample_weight", sample_weight)
+    if num_outputs == 1:  # (B,) is one output
+        if len(static_shape(y_pred)) == 1:
+            y_pred = y_pred[:, None]
+        if len(static_shape(y_true)) == 1:
+            y_true = y_true[:, None]
+    shape, true_shape = static_shape(y_pred), static_shape(y_true)
     if len(shape) < 2 or shape[-1] != num_outputs:
         raise ValueError(
-            f"`y_pred` must have shape (batch, {num_outputs}) for num_outputs="
-            f"{num_outputs}"
-            + (" (or (batch,))" if num_outputs == 1 else "")
-            + f". Received: y_pred.shape={shape}"
+            f"`y_pred` must have {num_outputs} output(s) on its last axis, "
+            f"(batch, ..., {num_outputs}), for num_outputs={num_outputs} (a head "
+            "of several outputs needs num_outputs=<their number>). Received: "
+            f"y_pred.shape={shape}"
         )
     if len(true_shape) != len(shape) or any(
         a is not None and b is not None and a != b

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 from keras import ops
 
+from keras_extras._keras_compat import is_placeholder
 from keras_extras._typing import Tensor
 
 EXPONENTS = tuple(range(-48, 97, 16))
@@ -106,14 +107,11 @@ def exact_sum(terms: Tensor, axis: int = 0) -> Any:
 
 
 def words_value(words: Tensor) -> Any:
-    """The float32 value of `(WORDS, ...)` words: carried once more, then added
-    finest first (each partial sum at least about half its leading word, so the
-    result is within a few float32 roundings of the exact total)."""
-    words = carry(words)
-    total = words[0]
-    for index in range(1, WORDS):
-        total = total + words[index]
-    return total
+    """The float32 value of `(WORDS, ...)` words: carried once more (each word
+    then below about half the next word's quantum, so no word cancels more
+    than half of the one above it), then added in one reduction: within a few
+    float32 roundings of the exact total."""
+    return ops.sum(carry(words), axis=0)
 
 
 def exponent_of(x: Tensor) -> Any:
@@ -190,7 +188,8 @@ class WideSum:
 
     def add(self, words: Tensor) -> None:
         """Add carried words (`exact_sum`'s) to the totals."""
-        self.words.assign(carry(self.words.value + words))
+        if not is_placeholder(words):
+            self.words.assign(carry(self.words.value + words))
 
     def readout(self) -> Any:
         """What a replicated state is read from (`Bootstrap`): the words,
