@@ -164,8 +164,8 @@ def report(directory: Path = RESULTS) -> str:
         )
     lines += [
         "",
-        "Largest gap to scikit-learn / scipy (float64) over 1,000 samples in batches "
-        "of 32, targets `offset + N(0, 1)`:",
+        "Gap to scikit-learn / scipy (float64), one data set of 1,000 samples in "
+        "batches of 32, targets `offset + N(0, 1)`:",
         "",
         "| backend | offset | Keras `R2Score` | `R2Score` | Keras `PearsonCorrelation"
         "(axis=0)` | `PearsonCorrelation` |",

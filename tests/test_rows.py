@@ -168,3 +168,17 @@ def test_every_registered_row_score_empty_batch_merge_and_compiled(metric):
         a.assign(a + b)
     np.testing.assert_allclose(to_numpy(first.result()), eager, atol=1e-7)
     np.testing.assert_allclose(run_compiled(metric, parts), eager, atol=1e-6)
+
+
+def test_negative_gains_make_ndcg_nan_until_reset():
+    relevance, scores, _ = graded_data(seed=4)
+    metric = kem.NDCG()
+    metric.update_state(relevance, scores)
+    assert np.isfinite(to_numpy(metric.result()))
+    bad = relevance.copy()
+    bad[0, 0] = -1.0
+    metric.update_state(bad, scores)
+    assert np.isnan(to_numpy(metric.result()))
+    metric.reset_state()
+    metric.update_state(relevance, scores)
+    assert np.isfinite(to_numpy(metric.result()))

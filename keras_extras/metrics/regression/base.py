@@ -19,6 +19,7 @@ from keras_extras._typing import MultiOutput, Tensor
 from keras_extras._validation import check_int, check_one_of
 from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.base import ExtrasMetric, safe_divide
+from keras_extras.metrics.inputs import static_shape
 from keras_extras.metrics.regression.moments import ExactMoments, regression_inputs
 from keras_extras.metrics.regression.wide import WideSum
 
@@ -92,11 +93,23 @@ class RegressionMetric(ExtrasMetric):
         lead = self.key_lead(compiled_output_name(self))
         return {lead + key: value for key, value in reduced.items()}
 
-    @staticmethod
-    def replicated(weights: Tensor, replicate: Any) -> Any:
-        """`(N, D, replicates)`: each value's weight in each replicate."""
-        draws = replicate(ops.ones((ops.shape(weights)[0],), "float32"))
-        return weights[:, :, None] * draws[:, None, :]
+    def replicate_draws(self, y_pred: Tensor, weights: Tensor, replicate: Any) -> Any:
+        """`(N, replicates)`: each value's draw, one per sample (a sample of
+        shape `(T, D)` gives T rows of `regression_inputs`, all drawn alike:
+        drawing per value would treat a sequence's steps or a map's pixels as
+        independent samples and narrow the intervals)."""
+        shape = static_shape(y_pred)
+        per_sample = 1
+        for size in shape[1:-1] if len(shape) > 2 else ():
+            if size is None:
+                raise ValueError(
+                    "Bootstrap draws one weight per sample: the axes between "
+                    "the batch and the outputs must have static sizes. Received: "
+                    f"y_pred.shape={shape}"
+                )
+            per_sample *= size
+        draws = replicate(ops.ones_like(weights[::per_sample, 0]))  # (B, R)
+        return ops.repeat(draws, per_sample, axis=0) if per_sample > 1 else draws
 
 
 class MomentMetric(RegressionMetric):
@@ -134,7 +147,7 @@ class MomentMetric(RegressionMetric):
     def counted_scores(self, words: Tensor) -> tuple[Any, Any]:
         """`scores(words)`, NaN for an output that has counted no value."""
         values, variances = self.scores(words)
-        counted = self.moments.weight(words) > 0
+        counted = self.moments.weight(words) != 0
         return ops.where(counted, values, float("nan")), variances
 
     def result(self) -> Any:
@@ -149,8 +162,10 @@ class MomentMetric(RegressionMetric):
     def replicate_increment(
         self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor, replicate: Any
     ) -> Any:
+        given = y_pred
         y_true, y_pred, weights = self.inputs(y_true, y_pred, sample_weight)
-        weights = self.replicated(weights, replicate)  # (N, D, R)
+        draws = self.replicate_draws(given, weights, replicate)
+        weights = weights[:, :, None] * draws[:, None, :]  # (N, D, R)
         rows, outputs, replicates = ops.shape(weights)
         values = self.moment_variables(y_true, y_pred)[..., None] * ops.ones_like(
             weights
@@ -219,11 +234,13 @@ class SumsMetric(RegressionMetric):
     def replicate_increment(
         self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor, replicate: Any
     ) -> Any:
+        given = y_pred
         y_true, y_pred, weights = self.inputs(y_true, y_pred, sample_weight)
-        draws = replicate(ops.ones((ops.shape(weights)[0],), "float32"))  # (N, R)
+        draws = self.replicate_draws(given, weights, replicate)
         terms, out_of_domain = self.sums(y_true, y_pred, weights)  # (S, N, D)
-        increment = ops.einsum("snd,nr->rsd", terms, draws)
-        return increment, out_of_domain
+        # An elementwise product and sum (a matmul may run in TF32 on GPUs).
+        increment = ops.sum(terms[:, :, :, None] * draws[None, :, None, :], axis=1)
+        return ops.transpose(increment, (2, 0, 1)), out_of_domain
 
     def replicate_values(self, state: Tensor) -> dict[str, Any]:
         # (R, S, D) -> scores of (S, R, D): each replicate's per-output values.

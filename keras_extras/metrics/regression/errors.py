@@ -43,10 +43,10 @@ class _PerValueMean(SumsMetric):
         invalid = self.invalid(y_true, y_pred)
         out_of_domain: Any = 0.0
         if invalid is not None:
-            invalid = ops.logical_and(invalid, weights > 0)
+            invalid = ops.logical_and(invalid, weights != 0)
             out_of_domain = ops.sum(ops.cast(invalid, "float32"))
             weights = ops.where(invalid, 0.0, weights)
-        values = ops.where(weights > 0, self.per_value(y_true, y_pred), 0.0)
+        values = ops.where(weights != 0, self.per_value(y_true, y_pred), 0.0)
         return ops.stack([weights * values, weights]), out_of_domain
 
     def add_out_of_domain(self, count: Any) -> None:
@@ -54,7 +54,7 @@ class _PerValueMean(SumsMetric):
 
     def scores(self, totals: Tensor) -> Any:
         mean = safe_divide(totals[0], totals[1])
-        return ops.where(totals[1] > 0, mean, float("nan"))
+        return ops.where(totals[1] != 0, mean, float("nan"))
 
     def result(self) -> Any:
         return tree.map_structure(self.guard.apply, super().result())

@@ -32,15 +32,20 @@ from keras_extras.metrics.regression.wide import (
 )
 
 
-def _float_tensor(name: str, value: Tensor) -> Any:
-    """`value` as float32; a `TypeError` naming `name` for strings or booleans,
-    whose dtype is known before any tensor is made."""
+def _float_tensor(name: str, value: Tensor, allow_bool: bool = False) -> Any:
+    """`value` as float32; a `TypeError` naming `name` for strings (or booleans
+    unless `allow_bool`), whose dtype is known before any tensor is made."""
     dtype = str(getattr(value, "dtype", ""))
     sample = value
     while isinstance(sample, (list, tuple)) and sample:
         sample = sample[0]
-    if isinstance(sample, (str, bytes, bool)) or any(
-        kind in dtype for kind in ("<U", "<S", "|S", "str", "string", "object", "bool")
+    refused = ("<U", "<S", "|S", "str", "string", "object") + (
+        () if allow_bool else ("bool",)
+    )
+    if (
+        isinstance(sample, (str, bytes))
+        or (isinstance(sample, bool) and not allow_bool)
+        or any(kind in dtype for kind in refused)
     ):
         raise TypeError(
             f"`{name}` must hold numbers (regression targets or predictions). "
@@ -64,7 +69,7 @@ def regression_inputs(
     y_true = _float_tensor("y_true", y_true)
     y_pred = _float_tensor("y_pred", y_pred)
     if sample_weight is not None:
-        sample_weight = _float_tensor("sample_weight", sample_weight)
+        sample_weight = _float_tensor("sample_weight", sample_weight, allow_bool=True)
     if num_outputs == 1:  # (B,) is one output
         if len(static_shape(y_pred)) == 1:
             y_pred = y_pred[:, None]
@@ -98,6 +103,13 @@ def regression_inputs(
     flat = (-1, num_outputs)
     weights = ops.reshape(ops.broadcast_to(weights, ops.shape(y_pred)), flat)
     return ops.reshape(y_true, flat), ops.reshape(y_pred, flat), weights
+
+
+ROUNDING = 64 * 2.0**-24
+"""Relative size of the float32 rounding a centred moment may carry (each
+batch's sums of centred values are float32): below it, a moment is 0. A real
+variance falls under it only when |mean| / std passes about 4e6, past the
+accuracy range (1e5) anyway."""
 
 
 class ExactMoments:
@@ -262,4 +274,9 @@ class ExactMoments:
         around_centres = words_value(exact_sum(terms))
         offset_a = ops.take(offsets, first, 0)
         offset_b = ops.take(offsets, second, 0)
-        return around_centres - safe_divide(offset_a * offset_b, weight)
+        correction = safe_divide(offset_a * offset_b, weight)
+        centred = around_centres - correction
+        # The batches' float32 sums round: a moment within rounding of 0 is 0
+        # (a constant target has no variance, not a tiny one of either sign).
+        noise = ROUNDING * (ops.abs(around_centres) + ops.abs(correction))
+        return ops.where(ops.abs(centred) <= noise, 0.0, centred)

@@ -8,9 +8,10 @@ from keras import ops
 
 from keras_extras._typing import Tensor
 from keras_extras._validation import check_int
-from keras_extras.metrics.base import PerSampleMean
+from keras_extras.metrics.base import PerSampleMean, ScoreRangeGuard
 from keras_extras.metrics.inputs import static_shape
 from keras_extras.metrics.inputs.labels import check_label_dtype
+from keras_extras.metrics.inputs.shapes import dims_match
 
 
 def row_inputs(y_true: Tensor, y_pred: Tensor, width: int | None) -> Any:
@@ -27,8 +28,8 @@ def row_inputs(y_true: Tensor, y_pred: Tensor, width: int | None) -> Any:
     if (
         len(pred_shape) != 2
         or len(true_shape) != 2
-        or true_shape[1] != pred_shape[1]
-        or (width is not None and pred_shape[1] != width)
+        or not dims_match(true_shape, pred_shape)
+        or (width is not None and pred_shape[1] not in (width, None))
     ):
         expected = f"(batch, {width})" if width is not None else "(batch, L)"
         raise ValueError(
@@ -62,15 +63,40 @@ class RowMean(PerSampleMean):
     ) -> None:
         super().__init__(name=name, dtype=dtype)
         self.num_classes = check_int("num_classes", num_classes, allow_none=True)
+        self.guard = ScoreRangeGuard(self, "rows_out_of_domain")
 
     def row_values(self, labels: Tensor, scores: Tensor) -> Any:
         raise NotImplementedError  # pragma: no cover - abstract
+
+    def invalid_rows(self, labels: Tensor) -> Any:
+        """`(B,)` True for rows outside the metric's domain (none by default):
+        they make the result NaN until `reset_state()`."""
+        return None
 
     def weighted_values(
         self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
     ) -> Any:
         check_label_dtype(y_true)  # before any tensor is made of it
-        return super().weighted_values(y_true, y_pred, sample_weight)
+        values, weights, _ = super().weighted_values(y_true, y_pred, sample_weight)
+        labels, _ = row_inputs(y_true, y_pred, self.num_classes)
+        invalid = self.invalid_rows(labels)
+        if invalid is None:
+            return values, weights, 0.0
+        invalid = ops.logical_and(invalid, weights != 0)
+        return values, weights, ops.sum(ops.cast(invalid, "float32"))
+
+    def update_state(
+        self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
+    ) -> None:
+        values, weights, out_of_range = self.weighted_values(
+            y_true, y_pred, sample_weight
+        )
+        self.guard.add(out_of_range)
+        self.total.add(ops.sum(ops.multiply(weights, values)))
+        self.weight.add(ops.sum(weights))
+
+    def result(self) -> Any:
+        return self.guard.apply(super().result())
 
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Any:
         labels, scores = row_inputs(y_true, y_pred, self.num_classes)

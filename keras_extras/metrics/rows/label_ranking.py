@@ -55,9 +55,10 @@ class LabelRankingAveragePrecision(RowMean):
 
 class CoverageError(RowMean):
     """Coverage error: how far down a row's ranking one must go to cover every
-    true label, i.e. the number of labels scored at least as high as the
-    lowest-scored true label (0 for a row with no true label), averaged over
-    rows (weighted). Best is the number of true labels.
+    true label, averaged over rows (weighted). Best is the number of true
+    labels.
+
+        coverage_i = |{k: s_k >= min_{j true} s_j}|   (0 with no true label)
 
     Matches `sklearn.metrics.coverage_error`.
 
@@ -88,6 +89,8 @@ class LabelRankingLoss(RowMean):
     """Ranking loss: the share of (true, false) label pairs of a row that are
     ordered wrong (the false label scored at least as high), averaged over rows
     (weighted). Rows with no true or no false label score 0.
+
+        loss_i = |{(j true, k false): s_k >= s_j}| / (|true| |false|)
 
     Matches `sklearn.metrics.label_ranking_loss`.
 

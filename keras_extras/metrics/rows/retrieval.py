@@ -35,7 +35,9 @@ class NDCG(RowMean):
 
     Items with tied scores share the discounts of the ranks they span (the
     mean gain of the tie at each), as `sklearn.metrics.ndcg_score` computes it
-    (`ignore_ties=False`); a row without any gain scores 0. Matches
+    (`ignore_ties=False`); a row without any gain scores 0. A negative gain
+    (scikit-learn refuses it) makes the result NaN until `reset_state()`: a
+    compiled step cannot raise. Matches
     `ndcg_score(y_true, y_score, k=k, sample_weight=w)`. Each batch compares
     every pair of a row's scores (`(B, N, N)`).
 
@@ -65,8 +67,16 @@ class NDCG(RowMean):
         super().__init__(num_classes, name=name, dtype=dtype)
         self.k = check_int("k", k, allow_none=True)
 
+    def invalid_rows(self, labels: Tensor) -> Any:
+        return ops.any(labels < 0, axis=-1)
+
     def row_values(self, labels: Tensor, scores: Tensor) -> Any:
-        items = int(labels.shape[-1])
+        items = labels.shape[-1]
+        if items is None:
+            raise ValueError(
+                "NDCG needs the number of items per row statically (its discount "
+                f"table). Received: y_pred.shape={tuple(labels.shape)}"
+            )
         table = ops.convert_to_tensor(cumulative_discounts(items, self.k))
         greater = ops.sum(
             ops.cast(scores[:, None, :] > scores[:, :, None], "int32"), -1
@@ -87,7 +97,8 @@ class MeanReciprocalRank(RowMean):
         rank_i = 1 + |{items scored higher than the best-scored relevant item}|
 
     An irrelevant item tied with the best relevant one does not push it down
-    (ties are read in the relevant item's favour).
+    (ties are read in the relevant item's favour; torchmetrics orders ties as
+    its sort leaves them).
 
     Args:
     {args}
