@@ -21,7 +21,7 @@ from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.base import ExtrasMetric, safe_divide
 from keras_extras.metrics.inputs import static_shape
 from keras_extras.metrics.regression.moments import ExactMoments, regression_inputs
-from keras_extras.metrics.regression.wide import WideSum
+from keras_extras.metrics.regression.wide import WORDS, WideSum
 
 MULTIOUTPUT = ("raw_values", "uniform_average", "variance_weighted")
 
@@ -166,14 +166,17 @@ class MomentMetric(RegressionMetric):
         y_true, y_pred, weights = self.inputs(y_true, y_pred, sample_weight)
         draws = self.replicate_draws(given, weights, replicate)
         weights = weights[:, :, None] * draws[:, None, :]  # (N, D, R)
-        rows, outputs, replicates = ops.shape(weights)
+        # Static sizes: the batch may be unknown (None) in a TensorFlow graph.
+        outputs, replicates = self.num_outputs, int(draws.shape[-1])
         values = self.moment_variables(y_true, y_pred)[..., None] * ops.ones_like(
             weights
         )
         words = self.moments.batch_words(
-            ops.reshape(values, (2, rows, -1)), ops.reshape(weights, (rows, -1))
+            ops.reshape(values, (2, -1, outputs * replicates)),
+            ops.reshape(weights, (-1, outputs * replicates)),
         )  # (WORDS, Q, D R)
-        words = ops.reshape(words, (*ops.shape(words)[:2], outputs, replicates))
+        quantities = 3 + len(self.pairs)
+        words = ops.reshape(words, (WORDS, quantities, outputs, replicates))
         return ops.transpose(words, (0, 3, 1, 2)), 0.0
 
     def replicate_values(self, state: Tensor) -> dict[str, Any]:

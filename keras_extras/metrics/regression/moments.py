@@ -160,14 +160,15 @@ class ExactMoments:
         # sum w a = sum w (a - c) + c W;
         # sum w a b = sum w (a - ca)(b - cb) + ca sum w (b - cb) + cb sum w (a - ca)
         #             + ca cb W.
+        # Zero terms pad every quantity to 19 (shapes may be unknown in a graph).
         weight_terms = ops.concatenate(
-            [weight[None], ops.zeros((18, *weight.shape), "float32")]
+            [weight[None], ops.repeat(ops.zeros_like(weight)[None], 18, axis=0)]
         )
         sum_terms = ops.concatenate(
             [
                 sums[None],
                 scaled_products(integer, scale, weight[None]),
-                ops.zeros((15, *sums.shape), "float32"),
+                ops.repeat(ops.zeros_like(sums)[None], 15, axis=0),
             ]
         )
         integer_a, scale_a = ops.take(integer, first, 0), ops.take(scale, first, 0)
