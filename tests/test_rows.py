@@ -98,12 +98,11 @@ def batches(t, s, w):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_matches_the_reference_eagerly_compiled_and_in_evaluate(name):
+def test_matches_the_reference_eagerly_and_in_compiled_evaluate(name):
     make, reference, data = CASES[name]
     t, s, w = data()
     want = reference(t.astype(float), s.astype(float), w.astype(float))
     np.testing.assert_allclose(run_eager(make(), batches(t, s, w)), want, atol=1e-6)
-    np.testing.assert_allclose(run_compiled(make(), batches(t, s, w)), want, atol=1e-6)
     got = evaluate_compiled(make, t, s, w, batch_size=BATCH)
     np.testing.assert_allclose(got, want, atol=1e-6)
 
