@@ -13,6 +13,7 @@ from helpers import (
     evaluate_compiled,
     run_compiled,
     run_eager,
+    run_metric,
     to_numpy,
 )
 from metric_suite import all_metrics, regression_data
@@ -171,15 +172,17 @@ def assert_close(got, want, name, offset, message):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 @pytest.mark.parametrize("offset", sorted(OFFSETS))
-def test_matches_the_reference_eagerly(name, offset):
+def test_matches_the_reference(name, offset):
     make, _, positive = CASES[name]
     for outputs, multioutput in ((1, "uniform_average"), (3, "raw_values")):
         t, p, w = data(outputs, offset, positive=positive)
         want = expected(name, t, p, w, multioutput)
-        got = as_array(run_eager(make(outputs, multioutput), batches(t, p, w)))
-        assert_close(got, want, name, offset, "eager")
-        # Compiled: `evaluate` below, and every registered metric against
-        # eager in test_every_registered_regression_metric_empty_batch_and_compiled.
+        got = as_array(run_metric(make(outputs, multioutput), batches(t, p, w)))
+        assert_close(got, want, name, offset, "run_metric")
+        # `run_metric` is eager on torch and TensorFlow, jitted on JAX (eager JAX
+        # compiles each op again per shape). Eager JAX against compiled for every
+        # registered metric: test_every_registered_regression_metric_empty_batch_
+        # and_compiled; compiled `evaluate`: the test below.
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -206,18 +209,16 @@ def test_naive_power_sums_would_fail_where_the_exact_state_holds():
     naive = sxy / np.sqrt(sxx * syy)
     truth = scipy.stats.pearsonr(x.astype(float), y.astype(float))[0]
     assert not abs(naive - truth) < 1e-2
-    metric = kem.PearsonCorrelation()
-    metric.update_state(t, p)
-    assert abs(float(to_numpy(metric.result())) - truth) < 1e-5
+    assert (
+        abs(float(run_metric(kem.PearsonCorrelation(), [(t, p, None)])) - truth) < 1e-5
+    )
 
 
 def test_pearson_is_scipy_unweighted_and_keras_is_not():
     t, p, _ = data(1, "houses", seed=3)
-    metric = kem.PearsonCorrelation()
-    for start in range(0, ROWS, BATCH):
-        metric.update_state(t[start : start + BATCH], p[start : start + BATCH])
+    got = run_metric(kem.PearsonCorrelation(), batches(t, p, np.ones(ROWS)))
     truth = scipy.stats.pearsonr(p[:, 0].astype(float), t[:, 0].astype(float))[0]
-    assert abs(float(to_numpy(metric.result())) - truth) < 1e-5
+    assert abs(float(got) - truth) < 1e-5
 
 
 @pytest.mark.parametrize("multioutput", ["uniform_average", "variance_weighted"])
@@ -228,14 +229,13 @@ def test_r2_and_explained_variance_multioutput_and_adjusted(multioutput):
         (kem.R2Score(3, multioutput), skm.r2_score),
         (kem.ExplainedVariance(3, multioutput), skm.explained_variance_score),
     ):
-        got = as_array(run_eager(metric, batches(t, p, w)))
+        got = as_array(run_metric(metric, batches(t, p, w)))
         want = reference(t, p, sample_weight=w, multioutput=multioutput)
         np.testing.assert_allclose(got, want, atol=1e-5)
-    adjusted = kem.R2Score(num_regressors=4)
-    adjusted.update_state(t[:, 0], p[:, 0])
+    adjusted = run_metric(kem.R2Score(num_regressors=4), [(t[:, 0], p[:, 0], None)])
     plain = skm.r2_score(t[:, 0], p[:, 0])
     want = 1 - (1 - plain) * (ROWS - 1) / (ROWS - 4 - 1)
-    np.testing.assert_allclose(to_numpy(adjusted.result()), want, atol=1e-5)
+    np.testing.assert_allclose(adjusted, want, atol=1e-5)
 
 
 @pytest.mark.parametrize("power", [-1.0, 0.0, 1.0, 2.0, 3.0])
@@ -247,7 +247,7 @@ def test_tweedie_powers_and_the_domain_rule(power):
     p = rng.gamma(2.0, 1.0, ROWS).astype("float32")
     w = rng.uniform(0.5, 2, ROWS).astype("float32")
     metric = kem.TweedieDeviance(power)
-    got = run_eager(metric, batches(t, p, w))
+    got = run_metric(metric, batches(t, p, w))
     want = skm.mean_tweedie_deviance(t, p, sample_weight=w, power=power)
     np.testing.assert_allclose(got, want, rtol=2e-5)
     if power != 0.0:  # a prediction outside the domain: NaN until reset
@@ -265,9 +265,9 @@ def test_two_replicas_merge_by_addition(name):
     t, p, w = data(3, "houses", seed=6, positive=positive)
     parts = batches(t, p, w)
     whole, first, second = (make(3, "raw_values") for _ in range(3))
-    expected_value = as_array(run_eager(whole, parts))
-    run_eager(first, parts[::2])
-    run_eager(second, parts[1::2])
+    expected_value = as_array(run_metric(whole, parts))
+    run_metric(first, parts[::2])
+    run_metric(second, parts[1::2])
     for a, b in zip(first.variables, second.variables, strict=True):
         a.assign(a + b)
     np.testing.assert_allclose(
@@ -284,11 +284,11 @@ def test_nan_values_are_not_counted_output_by_output():
         lambda: kem.R2Score(2, "raw_values"),
         lambda: kem.PearsonCorrelation(2, "raw_values"),
     ):
-        got = as_array(run_eager(make(), [(t_nan, p_nan, w)]))
+        got = as_array(run_metric(make(), [(t_nan, p_nan, w)]))
         keep0 = np.arange(ROWS) != 3
         keep1 = np.arange(ROWS) != 5
-        clean0 = as_array(run_eager(make(), [(t[keep0], p[keep0], w[keep0])]))
-        clean1 = as_array(run_eager(make(), [(t[keep1], p[keep1], w[keep1])]))
+        clean0 = as_array(run_metric(make(), [(t[keep0], p[keep0], w[keep0])]))
+        clean1 = as_array(run_metric(make(), [(t[keep1], p[keep1], w[keep1])]))
         np.testing.assert_allclose(got, [clean0[0], clean1[1]], atol=1e-6)
 
 
@@ -308,9 +308,9 @@ def test_bad_inputs_are_refused_naming_them():
 
 def test_one_output_targets_with_or_without_the_trailing_axis():
     t, p, w = data(1, "centred", seed=10)
-    want = run_eager(kem.R2Score(), [(t, p, w)])
+    want = run_metric(kem.R2Score(), [(t, p, w)])
     for y_true, y_pred in ((t[:, 0], p), (t, p[:, 0]), (t[:, 0], p[:, 0])):
-        got = run_eager(kem.R2Score(), [(y_true, y_pred, w)])
+        got = run_metric(kem.R2Score(), [(y_true, y_pred, w)])
         np.testing.assert_allclose(got, want, atol=1e-7)
     with pytest.raises(TypeError, match="y_true"):
         kem.PearsonCorrelation().update_state(np.array(["a", "b"]), np.zeros(2))
@@ -342,16 +342,23 @@ def test_wide_sum_is_exact_where_float32_is_not():
 REGISTERED = all_metrics(inputs="regression")
 
 
+def test_every_registered_regression_class_is_checked_in_compiled_evaluate():
+    cased = {type(make(1, "uniform_average")).__name__ for make, *_ in CASES.values()}
+    assert {type(metric).__name__ for metric in REGISTERED} <= cased
+
+
 @pytest.mark.parametrize("metric", REGISTERED, ids=lambda m: m.name)
 def test_every_registered_regression_metric_empty_batch_and_compiled(metric):
-    """An empty batch changes nothing, and compiled equals eager over the
-    suite's regression data (targets 1000 ± 1, weights, two batches)."""
+    """An empty batch changes nothing, and eager equals `run_metric` over the
+    suite's regression data (targets 1000 ± 1, weights, two batches): on JAX
+    that is eager against jitted. XLA-compiled against the reference on every
+    backend: test_matches_the_reference_in_compiled_evaluate (every class)."""
     t, p, w = regression_data()
     parts = [(t[:40], p[:40], w[:40]), (t[40:], p[40:], w[40:])]
     eager = as_array(run_eager(metric, parts))
     metric.update_state(t[:0], p[:0], sample_weight=w[:0])
     np.testing.assert_allclose(as_array(to_numpy(metric.result())), eager, atol=1e-6)
-    compiled = as_array(run_compiled(metric, parts))
+    compiled = as_array(run_metric(metric, parts))
     np.testing.assert_allclose(compiled, eager, rtol=1e-5, atol=1e-6)
 
 
@@ -399,9 +406,9 @@ def test_bootstrap_intervals_around_the_metric_alone(name):
     moment metric and a sums metric)."""
     make, _, positive = CASES[name]
     t, p, w = data(3, "1000+-1", seed=11, positive=positive)
-    alone = as_array(run_eager(make(3, "raw_values"), batches(t, p, w)))
+    alone = as_array(run_metric(make(3, "raw_values"), batches(t, p, w)))
     boot = kem.Bootstrap(make(3, "raw_values"), num_replicates=50, seed=3)
-    got = run_eager(boot, batches(t, p, w))
+    got = run_metric(boot, batches(t, p, w))
     key = boot.metric.name
     assert sorted(got) == sorted(
         f"{key}/{k}{end}" for k in range(3) for end in ("", "_low", "_high")
@@ -427,14 +434,16 @@ def test_bootstrap_pearson_interval_covers_the_population_value():
     off centre — holds it rarely)."""
     rng = np.random.default_rng(12)
     hits = 0
-    for trial in range(40):
+    for _ in range(40):  # one seed, new data each time: one program on JAX
         x = rng.normal(size=400)
         y = 0.6 * x + 0.8 * rng.normal(size=400)
         boot = kem.Bootstrap(
-            kem.PearsonCorrelation(), num_replicates=100, confidence=0.9, seed=trial
+            kem.PearsonCorrelation(), num_replicates=100, confidence=0.9, seed=0
         )
-        boot.update_state((1e3 + y).astype("float32"), (1e3 + x).astype("float32"))
-        result = {k: float(to_numpy(v)) for k, v in boot.result().items()}
+        y_true, y_pred = (1e3 + y).astype("float32"), (1e3 + x).astype("float32")
+        result = {
+            k: float(v) for k, v in run_metric(boot, [(y_true, y_pred, None)]).items()
+        }
         hits += (
             result["pearson_correlation_low"]
             <= 0.6
@@ -449,7 +458,8 @@ def test_no_value_counted_gives_nan_not_a_perfect_score(metric):
     NaN (an empty validation set must not log R² = 1 or a loss of 0)."""
     t, p, w = regression_data()
     nan = np.full_like(t[:4], np.nan)
-    for result in (metric.result(), run_eager(metric, [(nan, p[:4], w[:4])])):
+    metric.reset_state()  # the registered instances are shared between tests
+    for result in (metric.result(), run_metric(metric, [(nan, p[:4], w[:4])])):
         assert np.all(np.isnan(as_array(to_numpy(result))))
 
 
@@ -472,6 +482,9 @@ def test_raw_values_log_one_scalar_key_per_output_and_early_stopping_reads_one()
     assert all(np.ndim(v[-1]) == 0 for v in history.history.values())
 
 
+@pytest.mark.skipif(
+    keras.backend.backend() != "torch", reason="the meta-device trace is torch's"
+)
 def test_metrics_before_a_bootstrap_in_fit():
     """Keras' torch backend first traces every metric on its "meta" device and
     traces them again on the CPU when one fails there: a metric traced before
@@ -496,12 +509,15 @@ def test_bootstrap_draws_per_sample_not_per_value():
     time axis give the same intervals as the values alone (drawing per value
     would narrow them by about 4)."""
     t, p, _ = data(1, "centred", seed=15)
-    alone = kem.Bootstrap(kem.R2Score(), num_replicates=40, seed=5)
-    alone.update_state(t, p)
-    steps = kem.Bootstrap(kem.R2Score(), num_replicates=40, seed=5)
-    steps.update_state(np.repeat(t[:, None], 16, 1), np.repeat(p[:, None], 16, 1))
-    for key, value in alone.result().items():
-        np.testing.assert_allclose(to_numpy(steps.result()[key]), value, atol=1e-5)
+    alone = run_metric(
+        kem.Bootstrap(kem.R2Score(), num_replicates=40, seed=5), [(t, p, None)]
+    )
+    repeated = (np.repeat(t[:, None], 16, 1), np.repeat(p[:, None], 16, 1), None)
+    steps = run_metric(
+        kem.Bootstrap(kem.R2Score(), num_replicates=40, seed=5), [repeated]
+    )
+    for key, value in alone.items():
+        np.testing.assert_allclose(steps[key], value, atol=1e-5)
 
 
 def test_a_constant_target_has_no_variance():
@@ -511,15 +527,15 @@ def test_a_constant_target_has_no_variance():
     rng = np.random.default_rng(16)
     t = np.full((ROWS, 1), 1000.1, "float32")
     p = (t + rng.normal(size=(ROWS, 1))).astype("float32")
-    pearson = run_eager(kem.PearsonCorrelation(), batches(t, p, np.ones(ROWS)))
+    pearson = run_metric(kem.PearsonCorrelation(), batches(t, p, np.ones(ROWS)))
     assert np.isnan(pearson)
-    r2 = run_eager(kem.R2Score(), batches(t, p, np.ones(ROWS)))
+    r2 = run_metric(kem.R2Score(), batches(t, p, np.ones(ROWS)))
     assert float(r2) == 0.0
 
 
 def test_boolean_sample_weight_is_a_mask():
     t, p, _ = data(1, "centred", seed=17)
     mask = np.arange(ROWS) % 3 > 0
-    got = run_eager(kem.R2Score(), [(t, p, mask)])
+    got = run_metric(kem.R2Score(), [(t, p, mask)])
     want = skm.r2_score(t[mask], p[mask])
     np.testing.assert_allclose(got, want, atol=1e-5)
