@@ -20,9 +20,14 @@ ARGS = {
             "multiclass".""",
     "average": """average: "micro", "macro", "weighted", or None for one value per
             class. Defaults to "macro" (all `num_classes` classes weigh the same).
-            Binary scores always describe the positive class (average "binary").""",
+            Binary scores always describe the positive class (average "binary").
+            Multilabel also "samples": the score of each row (over its labels)
+            averaged over the rows, weighted by `sample_weight`
+            (scikit-learn's; a row whose denominator is 0 scores
+            `zero_division`).""",
     "threshold": """threshold: decision threshold on probabilities for binary and
-            multilabel scores. Defaults to 0.5.""",
+            multilabel scores, or for multilabel one threshold per label (a
+            list of `num_classes` numbers). Defaults to 0.5.""",
     "from_logits": """from_logits: whether binary/multilabel scores are logits.
             Defaults to False.""",
     "ignore_class": """ignore_class: label whose samples are not counted. Defaults

@@ -13,8 +13,9 @@ fits."""
 Task: TypeAlias = Literal["binary", "multiclass", "multilabel"]
 """What a classification metric reads from its inputs."""
 
-Average: TypeAlias = Literal["binary", "micro", "macro", "weighted"] | None
-"""How per-class scores are reduced (None: one value per class)."""
+Average: TypeAlias = Literal["binary", "micro", "macro", "weighted", "samples"] | None
+"""How per-class scores are reduced (None: one value per class; "samples":
+multilabel, per row then over the rows)."""
 
 CurveAverage: TypeAlias = Literal["micro", "macro", "weighted"] | None
 """How per-class curve scores (AUROC, average precision, ...) are reduced."""

@@ -81,6 +81,31 @@ def check_number(
     return float(value)
 
 
+def check_threshold(
+    value: Any,
+    num_classes: int | None = None,
+    per_label: bool = False,
+    low_inclusive: bool = False,
+) -> Any:
+    """A decision threshold in [0, 1] (0 excluded unless `low_inclusive`): a
+    number, or with `per_label` also a list of one number per label
+    (`num_classes` of them, when known), returned as a list of floats."""
+    if per_label and (isinstance(value, (list, tuple)) or hasattr(value, "tolist")):
+        values = list(value.tolist() if hasattr(value, "tolist") else value)
+        checked = [
+            check_number(f"threshold[{i}]", v, 0.0, 1.0, low_inclusive)
+            for i, v in enumerate(values)
+        ]
+        if not checked or (num_classes is not None and len(checked) != num_classes):
+            raise ValueError(
+                "Invalid `threshold`: expected one number per label "
+                f"(num_classes={num_classes}). Received: threshold={values!r} "
+                f"({len(checked)} numbers)"
+            )
+        return checked
+    return check_number("threshold", value, 0.0, 1.0, low_inclusive=low_inclusive)
+
+
 def check_bool(argument: str, value: Any) -> bool:
     """Return `value` if it is a bool, else raise a `TypeError`."""
     if not isinstance(value, bool):

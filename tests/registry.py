@@ -139,7 +139,48 @@ METRICS: dict[str, Entry] = {
     ),
     "brier": Entry(
         lambda: kem.BrierScore(),
-        bad=((lambda: kem.BrierScore(from_logits=1), "from_logits=1"),),
+        bad=(
+            (lambda: kem.BrierScore(from_logits=1), "from_logits=1"),
+            (lambda: kem.BrierScore(task="multi"), "task='multi'"),
+        ),
+    ),
+    "multilabel_samples": Entry(
+        lambda: kem.ClassificationMetrics(
+            3,
+            metrics=("f1", "exact_match", "hamming_loss"),
+            task="multilabel",
+            average="samples",
+            threshold=[0.4, 0.5, 0.6],
+        ),
+        bad=(
+            (
+                lambda: kem.ClassificationMetrics(3, average="samples"),
+                "average='samples'",
+            ),
+            (
+                lambda: kem.F1Score(3, task="multilabel", threshold=[0.5, 1.5]),
+                r"threshold\[1\]=1.5",
+            ),
+        ),
+        inputs="rows",
+    ),
+    "brier_multilabel": Entry(lambda: kem.BrierScore(task="multilabel"), inputs="rows"),
+    "ece_multilabel": Entry(
+        lambda: kem.ExpectedCalibrationError(
+            num_bins=5, task="multilabel", num_classes=3
+        ),
+        bad=(
+            (
+                lambda: kem.ExpectedCalibrationError(task="multilabel"),
+                "num_classes=None",
+            ),
+            (
+                lambda: kem.ExpectedCalibrationError(task="multilabel", num_classes=1),
+                "num_classes=1",
+            ),
+        ),
+        binned=True,
+        inputs="rows",
     ),
     "auroc": Entry(
         lambda: kem.AUROC(num_classes=3, num_thresholds=11),

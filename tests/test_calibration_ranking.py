@@ -9,6 +9,7 @@ from helpers import (
     BATCH_SIZES,
     CLASS_COUNTS,
     assert_save_load,
+    evaluate_compiled,
     logs_from_fit_and_evaluate,
     run_eager,
     run_metric,
@@ -125,6 +126,80 @@ def test_brier_accepts_one_hot_labels_and_logits():
     expected = ((probs - one_hot) ** 2).sum(-1).mean()
     got = run_metric(BrierScore(from_logits=True), [(one_hot, logits, None)])
     np.testing.assert_allclose(got, expected, atol=1e-6)
+
+
+def multilabel_batches(seed=0, labels=4):
+    """Multi-hot rows (some empty, some full) and sigmoid scores, weights, in
+    batches of 32 and a last one of 16."""
+    rng = np.random.default_rng(seed)
+    truth = (rng.random((80, labels)) < 0.4).astype("float32")
+    truth[:3], truth[3:5] = 0.0, 1.0
+    scores = np.clip(truth * 0.3 + rng.random((80, labels)) * 0.7, 0, 1)
+    scores = scores.astype("float32")
+    weights = rng.uniform(0.1, 2.0, 80).astype("float32")
+    parts = [
+        (truth[i : i + 32], scores[i : i + 32], weights[i : i + 32])
+        for i in range(0, 80, 32)
+    ]
+    return truth, scores, weights, parts
+
+
+@pytest.mark.parametrize("norm", ["l1", "l2", "max"])
+def test_multilabel_calibration_is_the_mean_over_labels(norm):
+    """ECE per label (each its own bins), Brier per label (scikit-learn's
+    `brier_score_loss`), averaged over the labels; several batches, weights,
+    and compiled `evaluate`."""
+    truth, scores, weights, parts = multilabel_batches(seed=1)
+    labels = truth.shape[1]
+
+    def ece():
+        return ExpectedCalibrationError(
+            num_bins=6, norm=norm, task="multilabel", num_classes=labels
+        )
+
+    want = np.mean(
+        [
+            reference_calibration(scores[:, k], truth[:, k], weights, 6, norm)
+            for k in range(labels)
+        ]
+    )
+    np.testing.assert_allclose(run_metric(ece(), parts), want, atol=1e-6)
+    np.testing.assert_allclose(
+        evaluate_compiled(ece, truth, scores, weights, batch_size=32), want, atol=1e-6
+    )
+    brier = np.mean(
+        [
+            skm.brier_score_loss(truth[:, k], scores[:, k], sample_weight=weights)
+            for k in range(labels)
+        ]
+    )
+
+    def make_brier():
+        return BrierScore(task="multilabel")
+
+    np.testing.assert_allclose(run_metric(make_brier(), parts), brier, atol=1e-6)
+    np.testing.assert_allclose(
+        evaluate_compiled(make_brier, truth, scores, weights, batch_size=32),
+        brier,
+        atol=1e-6,
+    )
+
+
+def test_multi_hot_labels_make_a_multiclass_calibration_metric_nan():
+    """Multi-hot rows given without task="multilabel" would be read as a soft
+    multiclass target (and rows without a label dropped): the result is NaN,
+    eagerly and compiled, until `reset_state()`."""
+    truth, scores, _, _ = multilabel_batches(seed=2, labels=3)
+    for make in (
+        BrierScore,
+        lambda: ExpectedCalibrationError(num_bins=5),
+    ):
+        metric = make()
+        assert np.isnan(run_metric(metric, [(truth, scores, None)]))
+        assert np.isnan(evaluate_compiled(make, truth, scores, batch_size=16))
+        one_hot = np.eye(3, dtype="float32")[scores.argmax(-1)]
+        mixup = 0.7 * one_hot + 0.3 * one_hot[::-1]  # soft rows summing to 1
+        assert np.isfinite(run_metric(make(), [(mixup, scores, None)]))
 
 
 # ---------------------------------------------------------------- ranking

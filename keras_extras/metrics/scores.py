@@ -1,11 +1,8 @@
 """The score registry: every confusion-derived score, defined once.
 
-A score is a formula over per-class statistics of a confusion state:
-
-    tp         weighted count of samples of class c predicted as c
-    predicted  weighted count of samples predicted as c    (tp + fp)
-    actual     weighted count of samples of class c        (tp + fn, the support)
-    total      weighted count of all samples (multilabel: of that label)
+A score is a formula over the per-class statistics of a confusion state
+(`class_statistics.ClassStatistics`: tp, predicted, actual, total; the formulas
+that are not ratios live in `score_formulas.py`).
 
 Precision, recall, F-beta, specificity, Jaccard, accuracy, balanced accuracy,
 multiclass MCC (Gorodkin's formula) and unweighted Cohen's kappa need nothing else,
@@ -33,75 +30,48 @@ from keras import ops
 
 from keras_extras._typing import Direction, Tensor
 from keras_extras.metrics.base import safe_divide
+from keras_extras.metrics.class_statistics import (
+    CLASS_ROWS,
+    EXACT_MATCH,
+    ROW_WEIGHT,
+    STATISTICS,
+    ClassStatistics,
+)
 from keras_extras.metrics.inputs import TASKS
+from keras_extras.metrics.score_formulas import (
+    accuracy_score,
+    balanced_accuracy_score,
+    exact_match_score,
+    fbeta_terms,
+    hamming_loss_score,
+    kappa_score,
+    mcc_score,
+)
 
-STATISTICS = ("tp", "predicted", "actual", "total")
-# The rows a binary or multiclass state may keep (its total is their sum).
-CLASS_ROWS = ("tp", "predicted", "actual")
-AVERAGES = ("binary", "micro", "macro", "weighted", None)
+__all__ = [
+    "AVERAGES",
+    "CLASS_ROWS",
+    "EXACT_MATCH",
+    "KAPPA_WEIGHTS",
+    "ROW_WEIGHT",
+    "SCORES",
+    "STATISTICS",
+    "ClassStatistics",
+    "Score",
+    "average_ratio",
+    "check_scores",
+    "combine",
+    "compute_scores",
+    "get_score",
+    "register_score",
+    "state_rows",
+]
+
+AVERAGES = ("binary", "micro", "macro", "weighted", "samples", None)
 KAPPA_WEIGHTS = (None, "linear", "quadratic")
 
 # Coefficients over (tp, predicted, actual, total): a row of a ratio's terms.
 Terms = tuple[float, float, float, float]
-
-
-class ClassStatistics:
-    """Per-class `tp`, `predicted`, `actual` and `total` of a confusion state.
-
-    Rows are `(..., C)` tensors; `total` is a scalar for binary and multiclass (the
-    sum of either marginal) and a per-label row for multilabel. Values that scores
-    share (the agreement terms of MCC and kappa) are computed once and cached.
-
-    Args:
-        rows: mapping from statistic name to its per-class tensor; binary and
-            multiclass need "tp" and "predicted" or "actual", multilabel all four.
-        task: "binary", "multiclass" or "multilabel".
-        matrix: the `(C, C)` confusion matrix, when the state keeps it.
-    """
-
-    def __init__(
-        self, rows: Mapping[str, Any], task: str, matrix: Tensor | None = None
-    ) -> None:
-        self.rows = dict(rows)
-        self.task = task
-        self.matrix = matrix
-        self.cache: dict[str, Any] = {}
-
-    @classmethod
-    def from_matrix(cls, matrix: Tensor, task: str = "multiclass") -> ClassStatistics:
-        """Statistics of a `(C, C)` matrix (rows true, columns predicted), or of
-        multilabel `(C, 2, 2)` matrices `[[tn, fp], [fn, tp]]`."""
-        if task == "multilabel":
-            rows = {
-                "tp": matrix[:, 1, 1],
-                "predicted": ops.sum(matrix[:, :, 1], axis=1),
-                "actual": ops.sum(matrix[:, 1, :], axis=1),
-                "total": ops.sum(matrix, axis=(1, 2)),
-            }
-        else:
-            rows = {
-                "tp": ops.diagonal(matrix),
-                "predicted": ops.sum(matrix, axis=0),
-                "actual": ops.sum(matrix, axis=1),
-            }
-        return cls(rows, task, matrix=matrix)
-
-    def __getattr__(self, name: str) -> Any:
-        if name not in STATISTICS:
-            raise AttributeError(name)
-        if name not in self.rows:
-            if name != "total":
-                raise ValueError(
-                    f"This confusion state does not keep {name!r} (it keeps "
-                    f"{tuple(self.rows)})."
-                )
-            marginal = self.rows.get("actual", self.rows.get("predicted"))
-            self.rows["total"] = ops.sum(marginal, axis=-1)
-        return self.rows[name]
-
-    def row(self, index: int) -> Any:
-        """Statistic number `index` of `STATISTICS`."""
-        return getattr(self, STATISTICS[index])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -223,7 +193,7 @@ def state_rows(names: Any, task: str, average: Any, options: Mapping[str, Any]) 
 # ---------------------------------------------------------------- arithmetic
 
 
-def _combine(coefficients: Any, statistics: ClassStatistics) -> Any:
+def combine(coefficients: Any, statistics: ClassStatistics) -> Any:
     """Each row of `coefficients` dotted with the statistics, term by term: zero
     and unit coefficients cost no op, and float32 stays exact (a GPU matrix product
     may round its inputs to TF32)."""
@@ -274,135 +244,9 @@ def average_ratio(
     return ops.where(total == 0, empty, weighted)
 
 
-def _pooled_binary(statistics: ClassStatistics) -> ClassStatistics:
-    """Multilabel statistics pooled into one binary problem (negative, positive)."""
-    sums = ops.sum(
-        ops.stack([getattr(statistics, name) for name in STATISTICS]), axis=-1
-    )
-    tp, predicted, actual, total = (sums[index] for index in range(4))
-    negatives = total - predicted - actual + tp
-    rows = {
-        "tp": ops.stack([negatives, tp]),
-        "predicted": ops.stack([total - predicted, predicted]),
-        "actual": ops.stack([total - actual, actual]),
-    }
-    return ClassStatistics(rows, "binary")
-
-
-def agreement_terms(statistics: ClassStatistics) -> Any:
-    """What MCC and Cohen's kappa share, on proportions so float32 never
-    overflows, and without subtracting two numbers near 1. Cached on `statistics`.
-
-    Returns `(agreement, chance_disagreement, variance_true, variance_pred)`:
-
-        agreement           = accuracy - sum_k p_k t_k = sum_k (tp_k tn_k - fp_k fn_k)
-        chance_disagreement = 1 - sum_k p_k t_k         = sum_k p_k (1 - t_k)
-        variance            = sum_k q_k (1 - q_k)
-
-    with every count divided by the total. The right-hand forms equal the left
-    ones; with them a perfect classifier's agreement is its variance, computed by
-    the same ops, so its MCC and kappa are 1 (eagerly exactly, under XLA within
-    5.4e-7; at p = t = (0.978, 0.022), `1 - sum_k p_k t_k` against
-    `sum_k q_k (1 - q_k)` scored MCC 0.999998). A
-    class holding all the weight has `1 - q` exactly 0 (XLA divides by
-    multiplying with a reciprocal, and x * (1 / x) can miss 1). Multilabel pools
-    the labels' 2x2 matrices first.
-    """
-    if "agreement" not in statistics.cache:
-        pooled = statistics
-        if statistics.task == "multilabel":
-            pooled = _pooled_binary(statistics)
-        total = ops.expand_dims(pooled.total, -1)
-        counts = ops.stack([pooled.predicted, pooled.actual])  # (2, ..., C)
-        marginals = safe_divide(counts, total)
-        rest = ops.where(counts >= total, 0.0, 1.0 - marginals)
-        q_pred, q_true = marginals[0], marginals[1]
-        hit = safe_divide(pooled.tp, total)
-        false_pos, false_neg = q_pred - hit, q_true - hit
-        true_neg = rest[0] - false_neg
-        agreement = ops.sum(hit * true_neg - false_pos * false_neg, axis=-1)
-        chance_disagreement = ops.sum(q_pred * rest[1], axis=-1)
-        variances = ops.sum(marginals * rest, axis=-1)
-        statistics.cache["agreement"] = (
-            agreement,
-            chance_disagreement,
-            variances[1],
-            variances[0],
-        )
-    return statistics.cache["agreement"]
-
-
-def _accuracy(
-    statistics: Tensor, zero_division: float = 0.0, options: Any = None
-) -> Any:
-    """Correct / total (multilabel: (tp + tn) / total over every label, which is
-    also the accuracy of the pooled 2x2 matrix). Cached on `statistics`."""
-    if "accuracy" not in statistics.cache:
-        if statistics.task == "multilabel":
-            correct = ops.subtract(
-                ops.add(ops.multiply(statistics.tp, 2.0), statistics.total),
-                ops.add(statistics.predicted, statistics.actual),
-            )
-            value = safe_divide(ops.sum(correct), ops.sum(statistics.total))
-        else:
-            value = safe_divide(ops.sum(statistics.tp, axis=-1), statistics.total)
-        statistics.cache["accuracy"] = value
-    return statistics.cache["accuracy"]
-
-
-def _balanced_accuracy(statistics: Tensor, zero_division: Any, options: Any) -> Any:
-    """Mean recall over the classes present in `y_true` (scikit-learn's): those
-    whose support is not 0 (negative weights can make it negative)."""
-    actual = statistics.actual
-    present = ops.cast(actual != 0, "float32")
-    return safe_divide(
-        ops.sum(safe_divide(statistics.tp, actual), axis=-1),
-        ops.sum(present, axis=-1),
-        zero_division,
-    )
-
-
-def _mcc(statistics: Tensor, zero_division: Any, options: Any) -> Any:
-    """Multiclass MCC (Gorodkin's R_K), 0 where undefined (scikit-learn's)."""
-    agreement, _, variance_true, variance_pred = agreement_terms(statistics)
-    # In [-1, 1]; rounding (XLA's reciprocal division) reached 1 + 2.4e-7.
-    mcc = safe_divide(agreement, ops.sqrt(variance_true * variance_pred))
-    return ops.clip(mcc, -1.0, 1.0)
-
-
-def kappa_penalty(num_classes: int, weights: str) -> Any:
-    """Disagreement weights |i - j| ("linear") or (i - j)^2 ("quadratic"), made
-    on the device by three ops (no C x C constant copied from the host per step)."""
-    index = ops.arange(num_classes, dtype="float32")
-    distance = index[:, None] - index[None, :]
-    return ops.abs(distance) if weights == "linear" else distance * distance
-
-
-def _kappa(statistics: Tensor, zero_division: Any, options: Any) -> Any:
-    weights = options.get("kappa_weights")
-    if weights is None:
-        agreement, chance_disagreement, _, _ = agreement_terms(statistics)
-        kappa = safe_divide(agreement, chance_disagreement, zero_division)
-        return ops.minimum(kappa, 1.0)  # at most 1, as for MCC
-    matrix = statistics.matrix
-    penalty = kappa_penalty(matrix.shape[0], weights)
-    observed = safe_divide(matrix, ops.sum(matrix))
-    expected = ops.outer(ops.sum(observed, axis=1), ops.sum(observed, axis=0))
-    disagreement = safe_divide(
-        ops.sum(penalty * observed), ops.sum(penalty * expected), 1.0 - zero_division
-    )
-    return 1.0 - disagreement
-
-
-def _fbeta_terms(options: Any) -> Any:
-    beta2 = float(options.get("beta", 1.0)) ** 2
-    # (1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp) = ... / (predicted + b^2 actual)
-    return (1 + beta2, 0, 0, 0), (0, 1, beta2, 0)
-
-
 for _score in (
     Score("accuracy", "sum_c tp_c / total (multilabel: (tp + tn) / total)",
-          compute=_accuracy, statistics=("tp", "total")),
+          compute=accuracy_score, statistics=("tp", "total")),
     Score("precision", "tp / (tp + fp)",
           terms=lambda options: ((1, 0, 0, 0), (0, 1, 0, 0))),
     Score("recall", "tp / (tp + fn)",
@@ -410,7 +254,7 @@ for _score in (
     Score("f1", "2 tp / (2 tp + fp + fn)",
           terms=lambda options: ((2, 0, 0, 0), (0, 1, 1, 0))),
     Score("fbeta", "(1 + b^2) tp / ((1 + b^2) tp + b^2 fn + fp)",
-          terms=_fbeta_terms),
+          terms=fbeta_terms),
     Score("specificity", "tn / (tn + fp)",
           terms=lambda options: ((1, -1, -1, 1), (0, 0, -1, 1))),
     Score("jaccard", "tp / (tp + fp + fn)",
@@ -418,13 +262,18 @@ for _score in (
     Score("dice", "2 tp / (2 tp + fp + fn) (the segmentation name of F1)",
           terms=lambda options: ((2, 0, 0, 0), (0, 1, 1, 0))),
     Score("balanced_accuracy", "mean recall over the classes present",
-          tasks=("binary", "multiclass"), compute=_balanced_accuracy,
+          tasks=("binary", "multiclass"), compute=balanced_accuracy_score,
           statistics=("tp", "actual")),
     Score("mcc", "(acc - sum_k t_k p_k) / sqrt(var_t var_p), on proportions",
-          compute=_mcc, statistics=CLASS_ROWS),
+          compute=mcc_score, statistics=CLASS_ROWS),
     Score("kappa", "1 - sum W O / sum W E",
-          tasks=("binary", "multiclass"), compute=_kappa, statistics=CLASS_ROWS,
+          tasks=("binary", "multiclass"), compute=kappa_score, statistics=CLASS_ROWS,
           needs_matrix=lambda options: options.get("kappa_weights") is not None),
+    Score("exact_match", "rows whose every label is right / rows (subset accuracy)",
+          tasks=("multilabel",), compute=exact_match_score),
+    Score("hamming_loss", "wrong labels / labels (1 - multilabel accuracy)",
+          tasks=("multilabel",), compute=hamming_loss_score, statistics=("total",),
+          direction="down"),
 ):  # fmt: skip
     register_score(_score)
 
@@ -451,11 +300,15 @@ def compute_scores(
         if make_terms is not None:
             ratio_terms[name] = make_terms
     ratios = list(ratio_terms)
-    if ratios:
+    if ratios and average == "samples":
+        rows = statistics.row_sums
+        for name in ratios:
+            results[name] = safe_divide(rows[name], rows[ROW_WEIGHT], zero_division)
+    elif ratios:
         terms = [ratio_terms[name](options) for name in ratios]
         values = average_ratio(
-            _combine([numerator for numerator, _ in terms], statistics),
-            _combine([denominator for _, denominator in terms], statistics),
+            combine([numerator for numerator, _ in terms], statistics),
+            combine([denominator for _, denominator in terms], statistics),
             statistics.actual if average == "weighted" else None,
             average,
             zero_division,

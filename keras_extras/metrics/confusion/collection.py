@@ -44,15 +44,19 @@ class ClassificationMetrics(ConfusionStateMetric):
     computed from the same counts exactly as its single-metric class does
     (`Precision`, `Recall`, `F1Score`, `FBetaScore`, `Specificity`,
     `BalancedAccuracy`, `MatthewsCorrelation`, `CohenKappa`), plus "accuracy"
-    (trace / total; multilabel: 1 - Hamming loss). All of them are
-    higher-is-better. `keras_extras.callbacks.EarlyStopping` and
-    `BestCheckpoints` find that in `mode="auto"`; Keras' own `EarlyStopping` and
-    `ModelCheckpoint` look at metric names only, so give them `mode="max"`.
+    (trace / total; multilabel: 1 - Hamming loss) and, for multilabel,
+    "exact_match" (subset accuracy, `ExactMatch`) and "hamming_loss"
+    (`HammingLoss`). All but "hamming_loss" are higher-is-better: each key
+    declares its direction (`log_keys()`), which
+    `keras_extras.callbacks.EarlyStopping` and `BestCheckpoints` read in
+    `mode="auto"`; Keras' own `EarlyStopping` and `ModelCheckpoint` look at
+    metric names only, so give them `mode=`.
 
     Args:
         metrics: names from "accuracy", "precision", "recall", "f1", "fbeta",
-            "specificity", "balanced_accuracy", "mcc", "kappa". Defaults to
-            ("precision", "recall", "f1").
+            "specificity", "jaccard", "dice", "balanced_accuracy", "mcc",
+            "kappa", and (multilabel) "exact_match", "hamming_loss". Defaults
+            to ("precision", "recall", "f1").
         beta: beta of "fbeta". Defaults to 1.0.
         kappa_weights: weights of "kappa": None, "linear" or "quadratic".
         prefix: what each key starts with, instead of the output's name in a

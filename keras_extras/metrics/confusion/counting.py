@@ -1,9 +1,10 @@
 """Confusion counts of one batch, in one scatter-add: the per-class statistics
-the scores read, or the full matrix."""
+the scores read, or the full matrix; and the multilabel sums over rows
+(exact match, sample averages)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from keras import ops
@@ -11,6 +12,13 @@ from keras import ops
 from keras_extras._typing import Normalization, Tensor
 from keras_extras.metrics.accumulators import weighted_bincount
 from keras_extras.metrics.base import safe_divide
+from keras_extras.metrics.scores import (
+    EXACT_MATCH,
+    ROW_WEIGHT,
+    SCORES,
+    ClassStatistics,
+    combine,
+)
 
 NORMALIZATIONS = (None, "true", "pred", "all")
 
@@ -89,3 +97,64 @@ def normalize_matrix(matrix: Tensor, normalize: Normalization) -> Any:
         return matrix
     axis = {"true": -1, "pred": -2, "all": (-2, -1)}[normalize]
     return safe_divide(matrix, ops.sum(matrix, axis=axis, keepdims=True))
+
+
+def row_quantities(names: Any, task: str, average: Any) -> tuple[str, ...]:
+    """The sums over rows a multilabel state keeps besides its per-label
+    matrices: none, or the rows' weight, then the weight of exact matches
+    (when "exact_match" is asked for) and each ratio score's sum of row values
+    (with average="samples")."""
+    if task != "multilabel":
+        return ()
+    quantities = [EXACT_MATCH] if EXACT_MATCH in names else []
+    if average == "samples":
+        quantities += [name for name in names if SCORES[name].averaged]
+    return (ROW_WEIGHT, *quantities) if quantities else ()
+
+
+def row_values(
+    true_ids: Tensor,
+    pred_ids: Tensor,
+    weights: Tensor,
+    quantities: Sequence[str],
+    zero_division: float,
+    options: Mapping[str, Any],
+) -> Any:
+    """One batch's sums over rows, `(len(quantities),)`, from multilabel ids
+    and weights `(N, C)`.
+
+    A row counts with its sample weight over its counted labels (weight not
+    0: a NaN score or label leaves its label out, as from the per-label
+    counts); a row with no counted label is not counted. Its `tp`, `predicted`,
+    `actual` and `total` are its labels' counts; each ratio score takes its
+    value from them (`zero_division` where the denominator is 0).
+    """
+    counted = ops.cast(weights != 0, "float32")
+    truth = ops.cast(true_ids, "float32") * counted
+    decided = ops.cast(pred_ids, "float32") * counted
+    total = ops.sum(counted, axis=-1)
+    weight = safe_divide(ops.sum(weights, axis=-1), total)  # the sample's weight
+    tp = ops.sum(truth * decided, axis=-1)
+    predicted, actual = ops.sum(decided, axis=-1), ops.sum(truth, axis=-1)
+    statistics = ClassStatistics(
+        {"tp": tp, "predicted": predicted, "actual": actual, "total": total},
+        "multilabel",
+    )
+    values = []
+    for name in quantities:
+        if name == ROW_WEIGHT:
+            values.append(weight)
+        elif name == EXACT_MATCH:
+            wrong = predicted + actual - 2.0 * tp
+            values.append(ops.where((wrong == 0) & (total > 0), weight, 0.0))
+        else:
+            terms = SCORES[name].terms
+            assert terms is not None  # row_quantities keeps ratio scores only
+            numerator, denominator = terms(options)
+            value = safe_divide(
+                combine([numerator], statistics),
+                combine([denominator], statistics),
+                zero_division,
+            )
+            values.append(weight * value)
+    return ops.sum(ops.stack(values), axis=-1)

@@ -77,7 +77,7 @@ class ScoreMetric(ConfusionStateMetric):
         num_classes: int | None = None,
         task: Task = "multiclass",
         average: Average = "macro",
-        threshold: float = 0.5,
+        threshold: float | list[float] = 0.5,
         from_logits: bool = False,
         ignore_class: int | None = None,
         top_k: int = 1,

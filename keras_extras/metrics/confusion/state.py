@@ -10,13 +10,21 @@ from keras import ops
 
 from keras_extras._naming import LogKey, class_labels
 from keras_extras._typing import Average, Task, Tensor
-from keras_extras._validation import check_bool, check_int, check_number, check_one_of
+from keras_extras._validation import (
+    check_bool,
+    check_int,
+    check_number,
+    check_one_of,
+    check_threshold,
+)
 from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.base import ExtrasMetric, ScoreRangeGuard
 from keras_extras.metrics.confusion.counting import (
     class_statistics,
     confusion_counts,
     matrix_from_counts,
+    row_quantities,
+    row_values,
 )
 from keras_extras.metrics.inputs import (
     TASKS,
@@ -35,7 +43,7 @@ from keras_extras.metrics.scores import (
 class ConfusionArguments(TypedDict, total=False):
     """The arguments every confusion-family metric takes after its own."""
 
-    threshold: float
+    threshold: float | list[float]
     from_logits: bool
     ignore_class: int | None
     top_k: int
@@ -68,6 +76,11 @@ def check_average(average: Any, task: str) -> Average:
             "positive class (scikit-learn's average='binary'); for averages over "
             "both classes use task='multiclass', num_classes=2. "
             f"Received: average={average!r}"
+        )
+    if average == "samples" and task != "multilabel":
+        raise ValueError(
+            "Invalid `average`: 'samples' averages the scores of multilabel rows "
+            f"and needs task='multilabel'. Received: average='samples', task={task!r}"
         )
     checked: Average = "binary" if task == "binary" else average
     return checked
@@ -135,7 +148,7 @@ class ConfusionStateMetric(ExtrasMetric):
         self,
         num_classes: int | None = None,
         task: Task = "multiclass",
-        threshold: float = 0.5,
+        threshold: float | list[float] = 0.5,
         from_logits: bool = False,
         ignore_class: int | None = None,
         top_k: int = 1,
@@ -163,8 +176,8 @@ class ConfusionStateMetric(ExtrasMetric):
                 )
             known = 2
         self.num_classes = known
-        self.threshold = check_number(
-            "threshold", threshold, 0.0, 1.0, low_inclusive=False
+        self.threshold = check_threshold(
+            threshold, known, per_label=task == "multilabel"
         )
         self.from_logits = check_bool("from_logits", from_logits)
         self.ignore_class = check_int(
@@ -185,6 +198,8 @@ class ConfusionStateMetric(ExtrasMetric):
             if self.scores
             else "matrix"
         )
+        self.row_layout = row_quantities(self.scores, task, average)
+        self.row_sums: CompensatedSum | None = None
         # Multi-hot label rows given to a multiclass metric make it NaN.
         self.label_guard = (
             ScoreRangeGuard(self, "multi_hot_labels") if task == "multiclass" else None
@@ -199,7 +214,15 @@ class ConfusionStateMetric(ExtrasMetric):
                 f"Invalid `top_k`: at most num_classes={num_classes}. "
                 f"Received: top_k={self.top_k}"
             )
+        if isinstance(self.threshold, list) and len(self.threshold) != num_classes:
+            raise ValueError(
+                "Invalid `threshold`: expected one number per label, and y_pred "
+                f"has {num_classes} labels on its last axis. Received: "
+                f"threshold={self.threshold!r} ({len(self.threshold)} numbers)"
+            )
         self.num_classes = num_classes
+        if self.row_layout:
+            self.row_sums = CompensatedSum(self, "row_sums", (len(self.row_layout),))
         if self.layout == "matrix":
             size = 4 * num_classes if self.task == "multilabel" else num_classes**2
             self.counts = CompensatedSum(self, "confusion", (size,))
@@ -238,6 +261,17 @@ class ConfusionStateMetric(ExtrasMetric):
                 true_ids, pred_ids, weights, self.layout, num_classes
             )
         state.add(counts)
+        if self.row_sums is not None:
+            self.row_sums.add(
+                row_values(
+                    true_ids,
+                    pred_ids,
+                    weights,
+                    self.row_layout,
+                    self.zero_division,
+                    self.options,
+                )
+            )
 
     def formatted_inputs(
         self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
@@ -275,7 +309,13 @@ class ConfusionStateMetric(ExtrasMetric):
         """The accumulated per-class statistics (float32 tensors)."""
         state, _ = self.built_state()
         if self.layout == "matrix":
-            return ClassStatistics.from_matrix(self.confusion_matrix(), self.task)
+            row_sums = {}
+            if self.row_sums is not None:
+                values = ops.unstack(self.row_sums.value(), num=len(self.row_layout))
+                row_sums = dict(zip(self.row_layout, values, strict=True))
+            return ClassStatistics.from_matrix(
+                self.confusion_matrix(), self.task, row_sums
+            )
         return self.statistics_of(state.value())
 
     def statistics_of(self, rows: Tensor) -> ClassStatistics:
@@ -354,7 +394,10 @@ class ConfusionStateMetric(ExtrasMetric):
     def replicate_layout(self) -> Any:
         """The rows, classes and input settings of the state: any score metric
         with the same ones reads it the same way."""
-        settings = (self.threshold, self.from_logits, self.ignore_class, self.top_k)
+        threshold = self.threshold
+        if isinstance(threshold, list):
+            threshold = tuple(threshold)
+        settings = (threshold, self.from_logits, self.ignore_class, self.top_k)
         return ("confusion", self.task, self.layout, self.num_classes, settings)
 
     def replicate_increment(

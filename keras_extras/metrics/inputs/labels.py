@@ -37,6 +37,20 @@ def class_ids(scores: Tensor) -> Any:
     return ids_and_max(scores)[0]
 
 
+def row_maximum(x: Tensor) -> Any:
+    """The maximum over the last axis (NaN where a row holds NaN, on torch and
+    JAX; float `x`), for a batch of any size, 0 rows included.
+
+    The one backend branch of row reductions: `keras.ops.max` refuses empty
+    tensors on torch and in eager TensorFlow even along a non-empty axis;
+    `initial` skips that check except on torch, whose `amax` passes (and
+    TensorFlow's `amax` refuses).
+    """
+    if keras.backend.backend() == "torch":
+        return ops.amax(x, axis=-1)
+    return ops.max(x, axis=-1, initial=float("-inf"))
+
+
 def ids_and_max(scores: Tensor) -> Any:
     """`(class_ids(scores), row maximum)`; the maximum is NaN for a NaN row.
 
@@ -53,7 +67,7 @@ def ids_and_max(scores: Tensor) -> Any:
     """
     if keras.backend.backend() == "torch":
         ids = cast_to(ops.argmax(scores, axis=-1), "int32")
-        return ids, ops.amax(scores, axis=-1)
+        return ids, row_maximum(scores)
     num_classes = scores.shape[-1]
     floating = is_floating(scores)
     lowest = float("-inf") if floating else -(2**31)
@@ -185,12 +199,27 @@ def binary_inputs(y_true: Tensor, y_pred: Tensor) -> Any:
     return y_true, y_pred
 
 
-def binary_decisions(y_pred: Tensor, threshold: float, from_logits: bool) -> Any:
+def decided(scores: Tensor, threshold: Any) -> Any:
+    """`scores >= threshold` (booleans): one threshold, or a list of one per
+    label (the last axis; its length checked against the static shape)."""
+    if not isinstance(threshold, (list, tuple)):
+        return ops.greater_equal(scores, threshold)
+    labels = static_shape(scores)[-1] if static_shape(scores) else None
+    if labels is not None and labels != len(threshold):
+        raise ValueError(
+            f"`threshold` holds {len(threshold)} numbers, one per label, but "
+            f"y_pred has {labels} labels. Received: y_pred.shape="
+            f"{static_shape(scores)}"
+        )
+    return ops.greater_equal(scores, ops.convert_to_tensor(threshold, "float32"))
+
+
+def binary_decisions(y_pred: Tensor, threshold: Any, from_logits: bool) -> Any:
     """Predicted 0/1 labels and a mask of countable (non-NaN) entries."""
     if not is_floating(y_pred):
         return ids_in_range(y_pred, 2)
     scores = ops.cast(y_pred, "float32")
     if from_logits:
         scores = ops.sigmoid(scores)
-    decisions = ops.cast(ops.greater_equal(scores, threshold), "int32")
+    decisions = ops.cast(decided(scores, threshold), "int32")
     return decisions, ops.logical_not(ops.isnan(scores))

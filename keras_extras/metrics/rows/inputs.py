@@ -105,8 +105,3 @@ class RowMean(PerSampleMean):
         scores = ops.where(ops.isnan(scores), 0.0, scores)
         values = self.row_values(labels, scores)
         return ops.where(unreadable, float("nan"), values)
-
-
-def at_least(scores: Tensor) -> Any:
-    """`(B, L, L)`: entry `[b, j, k]` is 1 where `scores[b, k] >= scores[b, j]`."""
-    return ops.cast(scores[:, None, :] >= scores[:, :, None], "float32")

@@ -1,6 +1,7 @@
 """scikit-learn's label-ranking scores of each row: label ranking average
-precision, coverage error, ranking loss. Each compares every pair of a row's
-scores (`(B, L, L)` per batch): ties count as scikit-learn counts them."""
+precision, coverage error, ranking loss. Each ranks a row's labels by score
+with their tie groups (`ordering.tie_groups`, O(L log L) per row): ties count
+as scikit-learn counts them."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from keras import ops
 from keras_extras._docstrings import document
 from keras_extras._typing import Tensor
 from keras_extras.metrics.base import safe_divide
-from keras_extras.metrics.rows.inputs import RowMean, at_least
+from keras_extras.metrics.inputs.labels import row_maximum
+from keras_extras.metrics.rows.inputs import RowMean
+from keras_extras.metrics.rows.ordering import counts_through, tie_groups
 
 
-def _relevant(labels: Tensor) -> Any:
-    return ops.cast(labels >= 0.5, "float32")
+def _ranked(labels: Tensor, scores: Tensor) -> Any:
+    """`(true, end)`, `(B, L)` each in descending order of score: 1 for a
+    true label, and how many labels score at least as high as it (the end of
+    its tie group)."""
+    relevant = ops.cast(labels >= 0.5, "float32")
+    _, end, true = tie_groups(scores, relevant)
+    return true, end
 
 
 class LabelRankingAveragePrecision(RowMean):
@@ -43,12 +51,10 @@ class LabelRankingAveragePrecision(RowMean):
     default_name = "label_ranking_average_precision"
 
     def row_values(self, labels: Tensor, scores: Tensor) -> Any:
-        relevant = _relevant(labels)
-        ahead = at_least(scores)  # [b, j, k]: s_k >= s_j
-        ranked_all = ops.sum(ahead, axis=-1)
-        ranked_true = ops.sum(ahead * relevant[:, None, :], axis=-1)
-        count = ops.sum(relevant, axis=-1)
-        precision = ops.sum(relevant * ranked_true / ranked_all, axis=-1)
+        true, end = _ranked(labels, scores)
+        ranked_true = counts_through(true, end)
+        count = ops.sum(true, axis=-1)
+        precision = ops.sum(true * ranked_true / ops.cast(end, "float32"), axis=-1)
         full = ops.logical_or(count == 0, count == ops.shape(labels)[-1])
         return ops.where(full, 1.0, safe_divide(precision, count))
 
@@ -77,12 +83,9 @@ class CoverageError(RowMean):
     default_name = "coverage_error"
 
     def row_values(self, labels: Tensor, scores: Tensor) -> Any:
-        relevant = _relevant(labels)
-        # Label k is covered when it scores at least as high as some true
-        # label (pairwise: no reduction over an empty batch).
-        above_true = ops.sum(relevant[:, :, None] * at_least(scores), axis=1)
-        covered = ops.cast(above_true > 0, "float32")
-        return ops.sum(covered, axis=-1)
+        true, end = _ranked(labels, scores)
+        # The labels scored at least as high as the lowest true label.
+        return ops.maximum(row_maximum(true * ops.cast(end, "float32")), 0.0)
 
 
 class LabelRankingLoss(RowMean):
@@ -109,12 +112,10 @@ class LabelRankingLoss(RowMean):
     default_name = "label_ranking_loss"
 
     def row_values(self, labels: Tensor, scores: Tensor) -> Any:
-        relevant = _relevant(labels)
-        ahead = at_least(scores)  # [b, j, k]: s_k >= s_j
-        wrong = ops.sum(
-            relevant[:, :, None] * (1.0 - relevant[:, None, :]) * ahead, (1, 2)
-        )
-        count = ops.sum(relevant, axis=-1)
+        true, end = _ranked(labels, scores)
+        # For each true label, the false ones scored at least as high.
+        wrong = ops.sum(true * counts_through(1.0 - true, end), axis=-1)
+        count = ops.sum(true, axis=-1)
         pairs = count * (ops.cast(ops.shape(labels)[-1], "float32") - count)
         return safe_divide(wrong, pairs)
 

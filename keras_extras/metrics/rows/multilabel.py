@@ -8,34 +8,38 @@ from keras import ops
 
 from keras_extras._docstrings import document
 from keras_extras._typing import Tensor
-from keras_extras._validation import check_bool, check_number
+from keras_extras._validation import check_bool, check_threshold
+from keras_extras.metrics.inputs.labels import decided
 from keras_extras.metrics.rows.inputs import RowMean
 
 
 class _DecidedRows(RowMean):
     """Rows of 0/1 labels (`>= 0.5` is a label) and scores decided at
-    `threshold` (on probabilities; with `from_logits`, on the sigmoid)."""
+    `threshold` (on probabilities; with `from_logits`, on the sigmoid; one
+    threshold, or a list of one per label)."""
 
     config_fields = ("threshold", "from_logits")
 
     def __init__(
         self,
         num_classes: int | None = None,
-        threshold: float = 0.5,
+        threshold: float | list[float] = 0.5,
         from_logits: bool = False,
         name: str | None = None,
         dtype: Any = None,
     ) -> None:
         super().__init__(num_classes, name=name, dtype=dtype)
-        self.threshold = check_number("threshold", threshold, 0.0, 1.0)
+        self.threshold = check_threshold(
+            threshold, num_classes, per_label=True, low_inclusive=True
+        )
         self.from_logits = check_bool("from_logits", from_logits)
 
     def wrong(self, labels: Tensor, scores: Tensor) -> Any:
         """`(B, L)`: 1 where the decision differs from the label."""
         if self.from_logits:
             scores = ops.sigmoid(scores)
-        decided = scores >= self.threshold
-        return ops.cast(ops.not_equal(decided, labels >= 0.5), "float32")
+        decisions = decided(scores, self.threshold)
+        return ops.cast(ops.not_equal(decisions, labels >= 0.5), "float32")
 
 
 class ExactMatch(_DecidedRows):

@@ -12,7 +12,9 @@ from keras_extras._docstrings import document
 from keras_extras._typing import Tensor
 from keras_extras._validation import check_int
 from keras_extras.metrics.base import safe_divide
+from keras_extras.metrics.inputs.labels import row_maximum
 from keras_extras.metrics.rows.inputs import RowMean
+from keras_extras.metrics.rows.ordering import tie_groups
 
 
 def cumulative_discounts(items: int, k: int | None) -> np.ndarray:
@@ -38,8 +40,8 @@ class NDCG(RowMean):
     (`ignore_ties=False`); a row without any gain scores 0. A negative gain
     (scikit-learn refuses it) makes the result NaN until `reset_state()`: a
     compiled step cannot raise. Matches
-    `ndcg_score(y_true, y_score, k=k, sample_weight=w)`. Each batch compares
-    every pair of a row's scores (`(B, N, N)`).
+    `ndcg_score(y_true, y_score, k=k, sample_weight=w)`. Each batch sorts
+    each row's scores (O(N log N) per row).
 
     Args:
         k: only the top `k` ranks count; None for all. Defaults to None.
@@ -78,12 +80,9 @@ class NDCG(RowMean):
                 f"table). Received: y_pred.shape={tuple(labels.shape)}"
             )
         table = ops.convert_to_tensor(cumulative_discounts(items, self.k))
-        greater = ops.sum(
-            ops.cast(scores[:, None, :] > scores[:, :, None], "int32"), -1
-        )
-        tied = ops.sum(ops.cast(scores[:, None, :] == scores[:, :, None], "int32"), -1)
-        spanned = ops.take(table, greater + tied) - ops.take(table, greater)
-        gain = ops.sum(labels * spanned / ops.cast(tied, "float32"), axis=-1)
+        first, end, gains = tie_groups(scores, labels)
+        spanned = ops.take(table, end) - ops.take(table, first)
+        gain = ops.sum(gains * spanned / ops.cast(end - first, "float32"), axis=-1)
         ideal_order = ops.flip(ops.sort(labels, axis=-1), axis=-1)
         ideal = ops.sum(ideal_order * (table[1:] - table[:-1]), axis=-1)
         return safe_divide(gain, ideal)
@@ -98,7 +97,7 @@ class MeanReciprocalRank(RowMean):
 
     An irrelevant item tied with the best relevant one does not push it down
     (ties are read in the relevant item's favour; torchmetrics orders ties as
-    its sort leaves them).
+    its sort leaves them). Each batch costs O(N) per row.
 
     Args:
     {args}
@@ -116,13 +115,12 @@ class MeanReciprocalRank(RowMean):
     default_name = "mean_reciprocal_rank"
 
     def row_values(self, labels: Tensor, scores: Tensor) -> Any:
-        relevant = ops.cast(labels > 0, "float32")
-        # Item k is above the best relevant item when no relevant item scores
-        # at least as high as it (pairwise: no reduction over an empty batch).
-        not_below = ops.cast(scores[:, :, None] >= scores[:, None, :], "float32")
-        relevant_not_below = ops.sum(relevant[:, :, None] * not_below, axis=1)
-        higher = ops.sum(ops.cast(relevant_not_below == 0, "float32"), axis=-1)
-        found = ops.sum(relevant, axis=-1) > 0
+        relevant = labels > 0
+        # The best relevant score of each row (-inf for none), then the items
+        # strictly above it: O(N).
+        best = row_maximum(ops.where(relevant, scores, -np.inf))
+        higher = ops.sum(ops.cast(scores > best[:, None], "float32"), axis=-1)
+        found = ops.any(relevant, axis=-1)
         return ops.where(found, 1.0 / (1.0 + higher), 0.0)
 
 
