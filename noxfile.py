@@ -148,8 +148,9 @@ def iris(session: nox.Session, backend: str) -> None:
 @nox.session
 @nox.parametrize("backend", BACKENDS)
 def bench(session: nox.Session, backend: str) -> None:
-    """Metric overhead per training step, cost against the number of classes and
-    segmentation IoU against Keras' MeanIoU, then the combined tables and charts."""
+    """Metric overhead per training step, cost against the number of classes,
+    segmentation IoU against Keras' MeanIoU, regression and multilabel / ranking
+    metrics, then the combined tables and charts."""
     install_backend(session, backend, "plot", "examples")
     if backend == "torch":
         session.install("torchmetrics")
@@ -163,6 +164,8 @@ def bench(session: nox.Session, backend: str) -> None:
     session.run("python", "-m", "benchmarks.segmentation", "--report")
     session.run("python", "-m", "benchmarks.regression")
     session.run("python", "-m", "benchmarks.regression", "--report")
+    session.run("python", "-m", "benchmarks.rows")
+    session.run("python", "-m", "benchmarks.rows", "--report")
 
 
 @nox.session
