@@ -7,12 +7,12 @@ compiled as `fit` compiles by default:
 - tagging: L = 200 sigmoid labels (about 5 % positive). Keras'
   `AUC(multi_label=True, num_labels=200)` against keras-extras'
   `LabelRankingAveragePrecision`, `CoverageError`, `LabelRankingLoss` (each
-  compares every pair of a row's labels), `ExactMatch`, `HammingLoss`, and one
+  sorts a row's labels), `ExactMatch`, `HammingLoss`, and one
   `ClassificationMetrics(task="multilabel", average="samples")` with F1, exact
   match and Hamming loss.
 - retrieval: N = 1000 items per row with graded relevance (0 to 3, about 2 %
   relevant). Keras' `AUC(multi_label=True, num_labels=1000)` against `NDCG`,
-  `NDCG(k=10)` (every pair of a row's items) and `MeanReciprocalRank` (O(N)).
+  `NDCG(k=10)` (each sorts a row's items) and `MeanReciprocalRank` (O(N)).
 
 After a warm-up epoch, epochs are timed interleaved; each median step time is
 divided by the no-metric median of the same process (as `overhead.py`).

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Literal, overload
 
+import numpy as np
+
 
 def check_one_of(argument: str, value: Any, allowed: Iterable[Any]) -> Any:
     """Return `value` if it is one of `allowed`, else raise a `ValueError`."""
@@ -90,7 +92,7 @@ def check_threshold(
     """A decision threshold in [0, 1] (0 excluded unless `low_inclusive`): a
     number, or with `per_label` also a list of one number per label
     (`num_classes` of them, when known), returned as a list of floats."""
-    if per_label and (isinstance(value, (list, tuple)) or hasattr(value, "tolist")):
+    if per_label and (isinstance(value, (list, tuple)) or np.ndim(value) == 1):
         values = list(value.tolist() if hasattr(value, "tolist") else value)
         checked = [
             check_number(f"threshold[{i}]", v, 0.0, 1.0, low_inclusive)
@@ -103,6 +105,8 @@ def check_threshold(
                 f"({len(checked)} numbers)"
             )
         return checked
+    if hasattr(value, "item") and np.ndim(value) == 0:  # a numpy scalar
+        value = value.item()
     return check_number("threshold", value, 0.0, 1.0, low_inclusive=low_inclusive)
 
 

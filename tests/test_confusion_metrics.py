@@ -228,13 +228,15 @@ def reference(
             )
         if name == "accuracy":
             return (tp + tn).sum() / mcm.sum()
-        if name == "hamming_loss":
-            return (fp + fn).sum() / mcm.sum()
-        if name == "exact_match":  # over each row's counted labels
-            counted = entry_weights != 0
-            rows = counted.any(1)
-            right = rows & ~((labels != decisions) & counted).any(1)
-            return weights[right].sum() / weights[rows].sum()
+        if name in ("hamming_loss", "exact_match"):
+            # Over the rows whose every label is counted (as HammingLoss and
+            # ExactMatch): NaN without any.
+            rows = (entry_weights != 0).all(1)
+            if not rows.any():
+                return np.nan
+            wrong = (labels != decisions)[rows]
+            value = wrong.mean(1) if name == "hamming_loss" else ~wrong.any(1)
+            return np.average(value, weights=weights[rows])
     else:
         class_labels = list(range(num_classes))
         if name == "confusion":

@@ -124,26 +124,48 @@ def test_exact_match_hamming_loss_and_sample_averages_share_one_state():
     assert keys["exact_match"].direction == "up"
 
 
-def test_row_scores_leave_out_a_label_whose_score_is_nan():
-    """A NaN score drops its label from its row (as from the per-label
-    counts): the row is scored over its other labels."""
-    truth, scores, _ = data(seed=3)
+def test_a_row_with_a_nan_score_is_left_out_as_the_row_metrics_leave_it():
+    """The row scores skip a row with a NaN score (as `ExactMatch` and
+    `HammingLoss` do); the per-label counts skip that label alone."""
+    truth, scores, weights = data(seed=3)
     with_nan = scores.copy()
     with_nan[7, 2] = np.nan
     metric = kem.ClassificationMetrics(
-        LABELS, metrics=("precision", "exact_match"), task="multilabel",
+        LABELS,
+        metrics=("precision", "exact_match", "hamming_loss"),
+        task="multilabel",
         average="samples",
-    )  # fmt: skip
-    got = run_metric(metric, [(truth, with_nan, None)])
-    decided = (scores >= 0.5).astype(float)
-    keep = np.ones_like(decided, bool)
-    keep[7, 2] = False
-    tp = (truth * decided * keep).sum(1)
-    predicted = (decided * keep).sum(1)
-    exact = ((truth != decided) & keep).sum(1) == 0
-    precision = np.where(predicted > 0, tp / np.maximum(predicted, 1), 0.0)
-    np.testing.assert_allclose(got["precision"], precision.mean(), atol=1e-6)
-    np.testing.assert_allclose(got["exact_match"], exact.mean(), atol=1e-6)
+    )
+    got = run_metric(metric, [(truth, with_nan, weights)])
+    keep = np.arange(ROWS) != 7
+    decided = scores[keep] >= 0.5
+    want = {
+        "precision": skm.precision_score(
+            truth[keep], decided, average="samples", sample_weight=weights[keep]
+        ),
+        "exact_match": skm.accuracy_score(
+            truth[keep], decided, sample_weight=weights[keep]
+        ),
+        "hamming_loss": skm.hamming_loss(
+            truth[keep], decided, sample_weight=weights[keep]
+        ),
+    }
+    for key, value in want.items():
+        np.testing.assert_allclose(got[key], value, atol=1e-6, err_msg=key)
+    for alone, key in ((kem.ExactMatch(LABELS), "exact_match"),
+                       (kem.HammingLoss(LABELS), "hamming_loss")):  # fmt: skip
+        same = run_metric(alone, [(truth, with_nan, weights)])
+        np.testing.assert_allclose(same, got[key], atol=1e-6, err_msg=key)
+
+
+def test_zero_weights_and_an_empty_batch_change_no_sample_average():
+    truth, scores, weights = data(seed=5)
+    weights[10:20] = 0.0
+    parts = batches(truth, scores, weights)
+    parts.insert(1, (truth[:0], scores[:0], weights[:0]))
+    metric = kem.F1Score(LABELS, task="multilabel", average="samples")
+    want = skm.f1_score(truth, scores >= 0.5, average="samples", sample_weight=weights)
+    np.testing.assert_allclose(run_metric(metric, parts), want, atol=1e-6)
 
 
 def test_per_label_thresholds_in_every_multilabel_score():
@@ -165,6 +187,9 @@ def test_per_label_thresholds_in_every_multilabel_score():
         restored = type(metric).from_config(metric.get_config())
         assert restored.threshold == THRESHOLDS
     assert type(f1).from_config(f1.get_config()).get_config() == f1.get_config()
+    for scalar in (np.float32(0.25), np.float64(0.25), np.array(0.25)):
+        metric = kem.F1Score(LABELS, task="multilabel", threshold=scalar)
+        assert metric.get_config()["threshold"] == 0.25
 
 
 def test_bad_averages_and_thresholds_are_refused_naming_them():
@@ -187,9 +212,18 @@ def test_bad_averages_and_thresholds_are_refused_naming_them():
         kem.ClassificationMetrics(3, metrics=("exact_match",))
 
 
-def test_an_empty_state_scores_zero_division_not_a_perfect_score():
+def test_an_empty_state_is_not_a_perfect_score():
+    """Before any row: the ratios score `zero_division` (as every average
+    does), exact match and Hamming loss NaN (a Hamming loss of 0 would be
+    perfect), as `ExactMatch` and `HammingLoss`."""
     metric = kem.ClassificationMetrics(
-        LABELS, metrics=("f1", "exact_match"), task="multilabel", average="samples"
+        LABELS,
+        metrics=("f1", "exact_match", "hamming_loss"),
+        task="multilabel",
+        average="samples",
     )
     values = {k: float(to_numpy(v)) for k, v in metric.result().items()}
-    assert values == {"f1": 0.0, "exact_match": 0.0}
+    assert values["f1"] == 0.0
+    assert np.isnan(values["exact_match"]) and np.isnan(values["hamming_loss"])
+    for alone in (kem.ExactMatch(LABELS), kem.HammingLoss(LABELS)):
+        assert np.isnan(to_numpy(alone.result()))

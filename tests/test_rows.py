@@ -3,6 +3,7 @@ scikit-learn or numpy from the definition: weights, rows with no label and with
 every label, tied scores, several batches with a short last one; eager,
 compiled and in `evaluate`; the input rules."""
 
+import keras
 import numpy as np
 import pytest
 from helpers import evaluate_compiled, run_compiled, run_eager, to_numpy
@@ -189,3 +190,37 @@ def test_negative_gains_make_ndcg_nan_until_reset():
     metric.reset_state()
     metric.update_state(relevance, scores)
     assert np.isfinite(to_numpy(metric.result()))
+
+
+@pytest.mark.skipif(
+    keras.backend.backend() != "tensorflow",
+    reason="only TensorFlow traces rows of unknown width",
+)
+def test_row_scores_trace_rows_of_unknown_width():
+    """In a graph whose rows have no static width, every row score but NDCG
+    (whose discount table needs it: a ValueError saying so) gives its eager
+    value."""
+    import tensorflow as tf
+
+    t, s, w = multilabel_data(seed=5)
+    spec = [tf.TensorSpec((None, None), "float32")] * 2
+    for make in (
+        kem.ExactMatch,
+        kem.HammingLoss,
+        kem.LabelRankingAveragePrecision,
+        kem.CoverageError,
+        kem.LabelRankingLoss,
+        kem.MeanReciprocalRank,
+    ):
+        metric = make()
+        traced = tf.function(metric.update_state, input_signature=spec)
+        traced(tf.constant(t), tf.constant(s))
+        eager = make()
+        eager.update_state(t, s)
+        np.testing.assert_allclose(
+            to_numpy(metric.result()), to_numpy(eager.result()), atol=1e-6
+        )
+    with pytest.raises(ValueError, match="number of items per row statically"):
+        tf.function(
+            kem.NDCG().update_state, input_signature=spec
+        ).get_concrete_function()

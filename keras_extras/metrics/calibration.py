@@ -59,7 +59,7 @@ def _probabilities(
         soft_targets=True,
         count_out_of_range=True,
     )
-    true_shape = tuple(np.shape(y_true)) if isinstance(y_true, list) else y_true.shape
+    true_shape = y_true.shape if hasattr(y_true, "shape") else np.shape(y_true)
     if task == "multiclass" and tuple(true_shape)[-1:] == tuple(y_pred.shape)[-1:]:
         # Label rows, not ids: multi-hot rows sum to more than 1.
         unreadable = unreadable + multi_hot_rows(targets)
@@ -127,7 +127,8 @@ class ExpectedCalibrationError(ExtrasMetric):
             multiclass from the shape of `y_pred` (one score per sample is
             binary). Multi-hot labels (rows summing to more than 1) make a
             multiclass result NaN: pass task="multilabel" for them.
-        num_classes: the number of labels; required for task="multilabel".
+        num_classes: the number of labels, required for task="multilabel";
+            for task="multiclass", checked against `y_pred`.
         name: metric name. Defaults to "expected_calibration_error".
         dtype: dtype of the result.
 
@@ -177,6 +178,12 @@ class ExpectedCalibrationError(ExtrasMetric):
             raise ValueError(
                 "task='multilabel' keeps bins per label: pass "
                 "num_classes=<number of labels>. Received: num_classes=None"
+            )
+        if num_classes is not None and task not in ("multiclass", "multilabel"):
+            raise ValueError(
+                "`num_classes` applies to task='multiclass' (checked against "
+                "y_pred) and task='multilabel'. Received: "
+                f"num_classes={num_classes!r}, task={task!r}"
             )
         self.labels = self.num_classes if task == "multilabel" else None
         # Rows: weight, confidence sum and hit sum of each bin (of each label).

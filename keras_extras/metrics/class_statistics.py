@@ -22,9 +22,9 @@ STATISTICS = ("tp", "predicted", "actual", "total")
 # The rows a binary or multiclass state may keep (its total is their sum).
 CLASS_ROWS = ("tp", "predicted", "actual")
 # Multilabel row sums (`counting.row_quantities`): the counted rows' weight, the
-# weight of rows predicted exactly, then one sum of row scores per
-# sample-averaged score.
-ROW_WEIGHT, EXACT_MATCH = "row_weight", "exact_match"
+# weight of rows predicted exactly, the weighted share of wrong labels, then one
+# sum of row scores per sample-averaged score.
+ROW_WEIGHT, EXACT_MATCH, HAMMING_LOSS = "row_weight", "exact_match", "hamming_loss"
 
 
 class ClassStatistics:

@@ -12,6 +12,7 @@ from keras_extras._typing import Tensor
 from keras_extras.metrics.base import safe_divide
 from keras_extras.metrics.class_statistics import (
     EXACT_MATCH,
+    HAMMING_LOSS,
     ROW_WEIGHT,
     STATISTICS,
     ClassStatistics,
@@ -142,15 +143,18 @@ def kappa_score(statistics: Tensor, zero_division: Any, options: Any) -> Any:
 
 def exact_match_score(statistics: Tensor, zero_division: Any, options: Any) -> Any:
     """The weighted share of rows whose labels are all predicted right
-    (scikit-learn's `accuracy_score` on multilabel rows)."""
+    (scikit-learn's `accuracy_score` on multilabel rows); NaN before any row
+    is counted."""
     rows = statistics.row_sums
-    return safe_divide(rows[EXACT_MATCH], rows[ROW_WEIGHT])
+    return safe_divide(rows[EXACT_MATCH], rows[ROW_WEIGHT], float("nan"))
 
 
 def hamming_loss_score(statistics: Tensor, zero_division: Any, options: Any) -> Any:
-    """The weighted share of wrong labels (scikit-learn's `hamming_loss`)."""
-    wrong = statistics.predicted + statistics.actual - 2.0 * statistics.tp
-    return safe_divide(ops.sum(wrong), ops.sum(statistics.total))
+    """The weighted share of wrong labels (scikit-learn's `hamming_loss`), over
+    the rows whose labels are all counted (as `HammingLoss`); NaN before any
+    row is counted (0 would be a perfect score)."""
+    rows = statistics.row_sums
+    return safe_divide(rows[HAMMING_LOSS], rows[ROW_WEIGHT], float("nan"))
 
 
 def fbeta_terms(options: Any) -> Any:

@@ -33,6 +33,7 @@ from keras_extras.metrics.base import safe_divide
 from keras_extras.metrics.class_statistics import (
     CLASS_ROWS,
     EXACT_MATCH,
+    HAMMING_LOSS,
     ROW_WEIGHT,
     STATISTICS,
     ClassStatistics,
@@ -52,6 +53,7 @@ __all__ = [
     "AVERAGES",
     "CLASS_ROWS",
     "EXACT_MATCH",
+    "HAMMING_LOSS",
     "KAPPA_WEIGHTS",
     "ROW_WEIGHT",
     "SCORES",
@@ -272,8 +274,7 @@ for _score in (
     Score("exact_match", "rows whose every label is right / rows (subset accuracy)",
           tasks=("multilabel",), compute=exact_match_score),
     Score("hamming_loss", "wrong labels / labels (1 - multilabel accuracy)",
-          tasks=("multilabel",), compute=hamming_loss_score, statistics=("total",),
-          direction="down"),
+          tasks=("multilabel",), compute=hamming_loss_score, direction="down"),
 ):  # fmt: skip
     register_score(_score)
 

@@ -50,7 +50,8 @@ class ClassificationMetrics(ConfusionStateMetric):
     declares its direction (`log_keys()`), which
     `keras_extras.callbacks.EarlyStopping` and `BestCheckpoints` read in
     `mode="auto"`; Keras' own `EarlyStopping` and `ModelCheckpoint` look at
-    metric names only, so give them `mode=`.
+    metric names only, so give them `mode="max"` (`mode="min"` for
+    "hamming_loss").
 
     Args:
         metrics: names from "accuracy", "precision", "recall", "f1", "fbeta",

@@ -14,6 +14,7 @@ from keras_extras.metrics.accumulators import weighted_bincount
 from keras_extras.metrics.base import safe_divide
 from keras_extras.metrics.scores import (
     EXACT_MATCH,
+    HAMMING_LOSS,
     ROW_WEIGHT,
     SCORES,
     ClassStatistics,
@@ -101,12 +102,13 @@ def normalize_matrix(matrix: Tensor, normalize: Normalization) -> Any:
 
 def row_quantities(names: Any, task: str, average: Any) -> tuple[str, ...]:
     """The sums over rows a multilabel state keeps besides its per-label
-    matrices: none, or the rows' weight, then the weight of exact matches
-    (when "exact_match" is asked for) and each ratio score's sum of row values
-    (with average="samples")."""
+    matrices: none, or the rows' weight, then the weight of exact matches and
+    the weighted share of wrong labels (when "exact_match" and "hamming_loss"
+    are asked for) and each ratio score's sum of row values (with
+    average="samples")."""
     if task != "multilabel":
         return ()
-    quantities = [EXACT_MATCH] if EXACT_MATCH in names else []
+    quantities = [name for name in (EXACT_MATCH, HAMMING_LOSS) if name in names]
     if average == "samples":
         quantities += [name for name in names if SCORES[name].averaged]
     return (ROW_WEIGHT, *quantities) if quantities else ()
@@ -123,21 +125,28 @@ def row_values(
     """One batch's sums over rows, `(len(quantities),)`, from multilabel ids
     and weights `(N, C)`.
 
-    A row counts with its sample weight over its counted labels (weight not
-    0: a NaN score or label leaves its label out, as from the per-label
-    counts); a row with no counted label is not counted. Its `tp`, `predicted`,
-    `actual` and `total` are its labels' counts; each ratio score takes its
-    value from them (`zero_division` where the denominator is 0).
+    A row counts with its sample weight when every one of its labels is
+    counted: a NaN score or label, or a label equal to `ignore_class`, leaves
+    the whole row out (as `ExactMatch` and `HammingLoss` leave it out), while
+    the per-label counts leave out that label alone. The row's `tp`,
+    `predicted`, `actual` and `total` are its labels' counts; each ratio score
+    takes its value from them (`zero_division` where the denominator is 0).
     """
-    counted = ops.cast(weights != 0, "float32")
-    truth = ops.cast(true_ids, "float32") * counted
-    decided = ops.cast(pred_ids, "float32") * counted
-    total = ops.sum(counted, axis=-1)
-    weight = safe_divide(ops.sum(weights, axis=-1), total)  # the sample's weight
+    whole = ops.all(weights != 0, axis=-1)
+    weight = ops.where(whole, weights[:, 0], 0.0)  # one sample weight per row
+    truth = ops.cast(true_ids, "float32")
+    decided = ops.cast(pred_ids, "float32")
     tp = ops.sum(truth * decided, axis=-1)
     predicted, actual = ops.sum(decided, axis=-1), ops.sum(truth, axis=-1)
+    labels = float(weights.shape[-1])
+    wrong = predicted + actual - 2.0 * tp
     statistics = ClassStatistics(
-        {"tp": tp, "predicted": predicted, "actual": actual, "total": total},
+        {
+            "tp": tp,
+            "predicted": predicted,
+            "actual": actual,
+            "total": ops.full_like(tp, labels),
+        },
         "multilabel",
     )
     values = []
@@ -145,8 +154,9 @@ def row_values(
         if name == ROW_WEIGHT:
             values.append(weight)
         elif name == EXACT_MATCH:
-            wrong = predicted + actual - 2.0 * tp
-            values.append(ops.where((wrong == 0) & (total > 0), weight, 0.0))
+            values.append(ops.where(wrong == 0, weight, 0.0))
+        elif name == HAMMING_LOSS:
+            values.append(weight * wrong / labels)
         else:
             terms = SCORES[name].terms
             assert terms is not None  # row_quantities keeps ratio scores only

@@ -48,7 +48,8 @@ def unreadable_rows(labels: Tensor, scores: Tensor) -> Any:
 
 class RowMean(PerSampleMean):
     """A weighted mean over rows of `row_values(labels, scores)` (`(B,)`); a
-    row with a NaN label or score is not counted.
+    row with a NaN label or score is not counted, and the result is NaN until
+    a row is.
 
     Args:
         num_classes: labels (items) per row, or None to take any `L`.
@@ -96,7 +97,9 @@ class RowMean(PerSampleMean):
         self.weight.add(ops.sum(weights))
 
     def result(self) -> Any:
-        return self.guard.apply(super().result())
+        # No row counted: NaN (0 would be a perfect loss or coverage).
+        value = ops.where(self.weight.value() == 0, float("nan"), super().result())
+        return self.guard.apply(value)
 
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Any:
         labels, scores = row_inputs(y_true, y_pred, self.num_classes)

@@ -55,7 +55,8 @@ class LabelRankingAveragePrecision(RowMean):
         ranked_true = counts_through(true, end)
         count = ops.sum(true, axis=-1)
         precision = ops.sum(true * ranked_true / ops.cast(end, "float32"), axis=-1)
-        full = ops.logical_or(count == 0, count == ops.shape(labels)[-1])
+        width = ops.cast(ops.shape(labels)[-1], "float32")  # may be unknown
+        full = ops.logical_or(count == 0, count == width)
         return ops.where(full, 1.0, safe_divide(precision, count))
 
 

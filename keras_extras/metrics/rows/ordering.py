@@ -18,7 +18,7 @@ def tie_groups(scores: Tensor, values: Tensor) -> Any:
     (in that order) holding ranks `first[j] .. end[j] - 1` (0-based) and
     `values` reordered alike. Two sorts and a few gathers per row, O(N log N):
     no `(N, N)` comparison."""
-    items = scores.shape[-1]
+    items = ops.shape(scores)[-1]  # a tensor where the width is unknown
     order = ops.argsort(-scores, axis=-1)
     ordered = ops.take_along_axis(scores, order, axis=-1)
     values = ops.take_along_axis(values, order, axis=-1)
