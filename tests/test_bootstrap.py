@@ -246,6 +246,14 @@ WEIGHTED_SUM_METRICS = {
         num_classes=3, task="multilabel", average=None
     ),
     "best_f1": lambda: kem.BestThreshold(num_classes=3),
+    "f1_samples_multilabel": lambda: kem.F1Score(
+        3, task="multilabel", average="samples", threshold=[0.3, 0.4, 0.5]
+    ),
+    "jaccard_macro_multilabel": lambda: kem.JaccardIndex(3, task="multilabel"),
+    "ece_multilabel": lambda: kem.ExpectedCalibrationError(
+        num_bins=5, task="multilabel", num_classes=3
+    ),
+    "brier_multilabel": lambda: kem.BrierScore(task="multilabel"),
     "ece": lambda: kem.ExpectedCalibrationError(num_bins=5),
     "mce": lambda: kem.ExpectedCalibrationError(num_bins=5, norm="max"),
     "brier": lambda: kem.BrierScore(),
@@ -257,7 +265,7 @@ WEIGHTED_SUM_METRICS = {
 def _inputs(name, labels, scores):
     if name == "auroc_binary":  # logits of "class 1"
         return (labels == 1).astype("int32"), scores[:, 1] - scores[:, 0]
-    if name == "ap_per_label":  # each label on its own: a label set per sample
+    if name == "ap_per_label" or name.endswith("multilabel"):  # label sets
         present = np.eye(3)[labels] + (np.arange(len(labels)) % 4 == 0)[:, None]
         return np.minimum(present, 1).astype("int32"), np.clip(scores / 1.4, 0, 1)
     return labels, scores / scores.sum(-1, keepdims=True)

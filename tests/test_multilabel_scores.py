@@ -227,3 +227,42 @@ def test_an_empty_state_is_not_a_perfect_score():
     assert np.isnan(values["exact_match"]) and np.isnan(values["hamming_loss"])
     for alone in (kem.ExactMatch(LABELS), kem.HammingLoss(LABELS)):
         assert np.isnan(to_numpy(alone.result()))
+
+
+def test_bootstrap_intervals_of_the_multilabel_state():
+    """`Bootstrap` of a multilabel `ClassificationMetrics`: each point value is
+    scikit-learn's, inside its interval; compiled `evaluate` gives the same
+    points and bracketing bounds."""
+    truth, scores, weights = data(seed=6)
+    decided = scores >= 0.5
+
+    def make():
+        return kem.Bootstrap(
+            kem.ClassificationMetrics(
+                LABELS,
+                metrics=("f1", "exact_match", "hamming_loss", "mcc"),
+                task="multilabel",
+                average="samples",
+            ),
+            num_replicates=60,
+            seed=1,
+        )
+
+    want = {
+        "f1": skm.f1_score(
+            truth, decided, average="samples", sample_weight=weights, zero_division=0
+        ),
+        "exact_match": skm.accuracy_score(truth, decided, sample_weight=weights),
+        "hamming_loss": skm.hamming_loss(truth, decided, sample_weight=weights),
+        "mcc": skm.matthews_corrcoef(
+            truth.ravel(), decided.ravel(), sample_weight=np.repeat(weights, LABELS)
+        ),
+    }
+    for got in (
+        run_metric(make(), batches(truth, scores, weights)),
+        evaluate_logs(make, truth, scores, weights),
+    ):
+        for key, value in want.items():
+            np.testing.assert_allclose(got[key], value, atol=1e-6, err_msg=key)
+            assert got[f"{key}_low"] <= got[key] <= got[f"{key}_high"], key
+            assert got[f"{key}_low"] < got[f"{key}_high"], key

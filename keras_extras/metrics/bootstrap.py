@@ -72,7 +72,8 @@ class Bootstrap(ExtrasMetric):
     Args:
         metric: a keras-extras metric with a scalar result whose state is a
             weighted sum: a confusion-family metric (a `ScoreMetric` such as
-            `F1Score`, or `ClassificationMetrics`; task "binary" or "multiclass",
+            `F1Score`, or `ClassificationMetrics`; any task, multilabel with
+            its sample averages, exact match and Hamming loss included;
             `num_classes` given; not `ConfusionMatrix` or
             `CohenKappa(weights=...)`, which keep a matrix), a curve metric
             (`AUROC`, `AveragePrecision`, `PrecisionAtRecall`, ...),

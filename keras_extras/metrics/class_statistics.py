@@ -63,14 +63,14 @@ class ClassStatistics:
         row_sums: Mapping[str, Any] | None = None,
     ) -> ClassStatistics:
         """Statistics of a `(C, C)` matrix (rows true, columns predicted), or of
-        multilabel `(C, 2, 2)` matrices `[[tn, fp], [fn, tp]]` (and their row
-        sums)."""
+        multilabel `(..., C, 2, 2)` matrices `[[tn, fp], [fn, tp]]` (and their
+        row sums; leading axes: `Bootstrap`'s replicates)."""
         if task == "multilabel":
             rows = {
-                "tp": matrix[:, 1, 1],
-                "predicted": ops.sum(matrix[:, :, 1], axis=1),
-                "actual": ops.sum(matrix[:, 1, :], axis=1),
-                "total": ops.sum(matrix, axis=(1, 2)),
+                "tp": matrix[..., 1, 1],
+                "predicted": ops.sum(matrix[..., 1], axis=-1),
+                "actual": ops.sum(matrix[..., 1, :], axis=-1),
+                "total": ops.sum(matrix, axis=(-2, -1)),
             }
             return cls(rows, task, matrix=matrix, row_sums=row_sums)
         else:

@@ -23,13 +23,13 @@ def _pooled_binary(statistics: ClassStatistics) -> ClassStatistics:
     """Multilabel statistics pooled into one binary problem (negative, positive)."""
     sums = ops.sum(
         ops.stack([getattr(statistics, name) for name in STATISTICS]), axis=-1
-    )
+    )  # (4, ...): leading axes are replicates
     tp, predicted, actual, total = (sums[index] for index in range(4))
     negatives = total - predicted - actual + tp
     rows = {
-        "tp": ops.stack([negatives, tp]),
-        "predicted": ops.stack([total - predicted, predicted]),
-        "actual": ops.stack([total - actual, actual]),
+        "tp": ops.stack([negatives, tp], axis=-1),
+        "predicted": ops.stack([total - predicted, predicted], axis=-1),
+        "actual": ops.stack([total - actual, actual], axis=-1),
     }
     return ClassStatistics(rows, "binary")
 
@@ -88,7 +88,9 @@ def accuracy_score(
                 ops.add(ops.multiply(statistics.tp, 2.0), statistics.total),
                 ops.add(statistics.predicted, statistics.actual),
             )
-            value = safe_divide(ops.sum(correct), ops.sum(statistics.total))
+            value = safe_divide(
+                ops.sum(correct, axis=-1), ops.sum(statistics.total, axis=-1)
+            )
         else:
             value = safe_divide(ops.sum(statistics.tp, axis=-1), statistics.total)
         statistics.cache["accuracy"] = value

@@ -25,18 +25,34 @@ NORMALIZATIONS = (None, "true", "pred", "all")
 
 
 def confusion_counts(
-    true_ids: Tensor, pred_ids: Tensor, weights: Tensor, task: str, num_classes: int
+    true_ids: Tensor,
+    pred_ids: Tensor,
+    weights: Tensor,
+    task: str,
+    num_classes: int,
+    factors: Tensor | None = None,
 ) -> Any:
     """Weighted confusion counts of one batch, flat: `(C*C,)` or `(4*C,)`.
 
     Multiclass and binary: bin `true * C + pred`. Multilabel: label `l` with truth
-    `t` and decision `p` goes to bin `4 * l + 2 * t + p`.
+    `t` and decision `p` goes to bin `4 * l + 2 * t + p`; with `factors` `(N, R)`
+    (each sample's weight factor in each of R `Bootstrap` replicates),
+    replicate `r` is offset by `r * 4 * C` and the counts are `(R, 4 * C)`,
+    still from one scatter-add.
     """
     if task == "multilabel":
         labels = ops.arange(num_classes, dtype="int32")
         ids = 4 * labels + 2 * true_ids + pred_ids
-        ids, weights = ops.reshape(ids, (-1,)), ops.reshape(weights, (-1,))
-        return weighted_bincount(ids, weights, 4 * num_classes)
+        size = 4 * num_classes
+        if factors is None:
+            ids, weights = ops.reshape(ids, (-1,)), ops.reshape(weights, (-1,))
+            return weighted_bincount(ids, weights, size)
+        replicates = factors.shape[-1]
+        offsets = ops.arange(replicates, dtype="int32") * size
+        ids = ops.reshape(ids[..., None] + offsets, (-1,))
+        weights = ops.reshape(weights[..., None] * factors[:, None, :], (-1,))
+        counts = weighted_bincount(ids, weights, replicates * size)
+        return ops.reshape(counts, (replicates, size))
     ids = true_ids * num_classes + pred_ids
     return weighted_bincount(ids, weights, num_classes * num_classes)
 
@@ -122,8 +138,8 @@ def row_values(
     zero_division: float,
     options: Mapping[str, Any],
 ) -> Any:
-    """One batch's sums over rows, `(len(quantities),)`, from multilabel ids
-    and weights `(N, C)`.
+    """Each row's terms of the sums over rows, `(N, len(quantities))`, each
+    its sample weight times a value, from multilabel ids and weights `(N, C)`.
 
     A row counts with its sample weight when every one of its labels is
     counted: a NaN score or label, or a label equal to `ignore_class`, leaves
@@ -167,4 +183,4 @@ def row_values(
                 zero_division,
             )
             values.append(weight * value)
-    return ops.sum(ops.stack(values), axis=-1)
+    return ops.stack(values, axis=-1)

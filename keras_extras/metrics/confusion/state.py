@@ -262,16 +262,18 @@ class ConfusionStateMetric(ExtrasMetric):
             )
         state.add(counts)
         if self.row_sums is not None:
-            self.row_sums.add(
-                row_values(
-                    true_ids,
-                    pred_ids,
-                    weights,
-                    self.row_layout,
-                    self.zero_division,
-                    self.options,
-                )
-            )
+            self.row_sums.add(ops.sum(self.row_terms(true_ids, pred_ids, weights), 0))
+
+    def row_terms(self, true_ids: Tensor, pred_ids: Tensor, weights: Tensor) -> Any:
+        """Each row's terms of the multilabel sums over rows, `(N, K)`."""
+        return row_values(
+            true_ids,
+            pred_ids,
+            weights,
+            self.row_layout,
+            self.zero_division,
+            self.options,
+        )
 
     def formatted_inputs(
         self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
@@ -309,14 +311,27 @@ class ConfusionStateMetric(ExtrasMetric):
         """The accumulated per-class statistics (float32 tensors)."""
         state, _ = self.built_state()
         if self.layout == "matrix":
-            row_sums = {}
-            if self.row_sums is not None:
-                values = ops.unstack(self.row_sums.value(), num=len(self.row_layout))
-                row_sums = dict(zip(self.row_layout, values, strict=True))
-            return ClassStatistics.from_matrix(
-                self.confusion_matrix(), self.task, row_sums
-            )
+            if self.task == "multilabel":
+                return self.multilabel_statistics(state.value(), self.row_sums)
+            return ClassStatistics.from_matrix(self.confusion_matrix(), self.task)
         return self.statistics_of(state.value())
+
+    def multilabel_statistics(
+        self, counts: Tensor, row_sums: Any = None
+    ) -> ClassStatistics:
+        """`ClassStatistics` of flat multilabel counts `(..., 4 C)` and of the
+        sums over rows `(..., K)` (a `CompensatedSum` or a tensor)."""
+        _, num_classes = self.built_state()
+        shape = (*tuple(counts.shape[:-1]), num_classes, 2, 2)
+        sums = {}
+        if row_sums is not None:
+            if not ops.is_tensor(row_sums):
+                row_sums = row_sums.value()
+            values = ops.unstack(row_sums, num=len(self.row_layout), axis=-1)
+            sums = dict(zip(self.row_layout, values, strict=True))
+        return ClassStatistics.from_matrix(
+            ops.reshape(counts, shape), "multilabel", sums
+        )
 
     def statistics_of(self, rows: Tensor) -> ClassStatistics:
         """`ClassStatistics` of per-class rows `(..., len(layout), C)`."""
@@ -381,13 +396,13 @@ class ConfusionStateMetric(ExtrasMetric):
                 "num_classes=None: its state is sized at the first batch, and "
                 "Bootstrap's must be sized now. Pass num_classes=."
             )
+        if self.task == "multilabel":  # flat 2x2 counts, then the row sums
+            return (replicates, 4 * self.num_classes + len(self.row_layout))
         if self.layout == "matrix":
             raise ValueError(
-                f"Invalid `metric` for Bootstrap: {type(self).__name__} with "
-                f"task={self.task!r} keeps a confusion matrix (as ConfusionMatrix, "
-                "weighted CohenKappa and multilabel tasks do), which Bootstrap "
-                "does not replicate: use a per-class score (task 'binary' or "
-                "'multiclass')."
+                f"Invalid `metric` for Bootstrap: {type(self).__name__} keeps a "
+                "confusion matrix (as ConfusionMatrix and weighted CohenKappa "
+                "do), which Bootstrap does not replicate: use a per-class score."
             )
         return (replicates, len(self.layout), self.num_classes)
 
@@ -398,7 +413,8 @@ class ConfusionStateMetric(ExtrasMetric):
         if isinstance(threshold, list):
             threshold = tuple(threshold)
         settings = (threshold, self.from_logits, self.ignore_class, self.top_k)
-        return ("confusion", self.task, self.layout, self.num_classes, settings)
+        layout = (self.layout, self.row_layout)
+        return ("confusion", self.task, layout, self.num_classes, settings)
 
     def replicate_increment(
         self,
@@ -414,6 +430,17 @@ class ConfusionStateMetric(ExtrasMetric):
             y_true, y_pred, sample_weight
         )
         _, num_classes = self.built_state()
+        if self.task == "multilabel":
+            # Each row's factor in each replicate (a Poisson draw; 1 in column 0).
+            factors = replicate(ops.ones_like(weights[:, 0]))  # (N, R)
+            counts = confusion_counts(
+                true_ids, pred_ids, weights, self.task, num_classes, factors
+            )
+            if not self.row_layout:
+                return counts, multi_hot
+            terms = self.row_terms(true_ids, pred_ids, weights)  # (N, K)
+            rows = ops.sum(terms[:, None, :] * factors[:, :, None], axis=0)
+            return ops.concatenate([counts, rows], axis=-1), multi_hot
         increment = class_statistics(
             true_ids, pred_ids, replicate(weights), self.layout, num_classes
         )
@@ -421,5 +448,12 @@ class ConfusionStateMetric(ExtrasMetric):
 
     def replicate_values(self, state: Tensor) -> dict[str, Any]:
         """Each score's value in each replicate of a `(replicates, rows, C)`
-        state: `(replicates,)`, or `(replicates, C)` per class."""
+        state (multilabel: `(replicates, 4 C + K)`): `(replicates,)`, or
+        `(replicates, C)` per class."""
+        if self.task == "multilabel":
+            _, num_classes = self.built_state()
+            counts, rows = state[:, : 4 * num_classes], state[:, 4 * num_classes :]
+            return self.score_values(
+                self.multilabel_statistics(counts, rows if self.row_layout else None)
+            )
         return self.score_values(self.statistics_of(state))
