@@ -166,6 +166,8 @@ def bench(session: nox.Session, backend: str) -> None:
     session.run("python", "-m", "benchmarks.regression", "--report")
     session.run("python", "-m", "benchmarks.rows")
     session.run("python", "-m", "benchmarks.rows", "--report")
+    session.run("python", "-m", "benchmarks.resume")
+    session.run("python", "-m", "benchmarks.resume", "--report")
 
 
 @nox.session

@@ -17,6 +17,9 @@ compiled as `fit` compiles by default:
 After a warm-up epoch, epochs are timed interleaved; each median step time is
 divided by the no-metric median of the same process (as `overhead.py`).
 
+Accuracy: the largest gap of each score to scikit-learn (or numpy from the
+definition) over 20 generated data sets with ties, in compiled `evaluate`.
+
 Run:  KERAS_BACKEND=jax python -m benchmarks.rows [--repeats 5]
       python -m benchmarks.rows --report
 Results go to benchmarks/results/rows-<backend>.json; `--report` writes the
@@ -162,6 +165,150 @@ TITLES = {
 }
 
 
+SEEDS, ROWS, WIDTH = 20, 300, 12
+
+
+def gap_cases():
+    """`{score: (make, reference(t, s, w), graded)}`: every multilabel and row
+    score against scikit-learn (or numpy from the definition)."""
+    import numpy as np
+    from sklearn import metrics as skm
+
+    import keras_extras.metrics as kem
+
+    def samples(cls, reference, **extra):
+        return (
+            lambda: cls(WIDTH, task="multilabel", average="samples", **extra),
+            lambda t, s, w: reference(
+                t, s >= 0.5, average="samples", sample_weight=w, **extra
+            ),
+            False,
+        )
+
+    def reciprocal_rank(t, s, w):
+        values = [
+            1.0 / (1 + np.sum(row_s > row_s[row_t > 0].max())) if row_t.any() else 0.0
+            for row_t, row_s in zip(t, s, strict=True)
+        ]
+        return np.average(values, weights=w)
+
+    def ece(t, s, w, bins=10):
+        found = []
+        for k in range(t.shape[1]):
+            # Bins from float32 products, as the metric's (scores on edges).
+            scaled = s[:, k].astype("float32") * np.float32(bins)
+            cell = np.minimum(np.floor(scaled).astype(int), bins - 1)
+            gap = 0.0
+            for b in range(bins):
+                inside = cell == b
+                gap += abs(np.sum(w[inside] * (t[inside, k] - s[inside, k])))
+            found.append(gap / w.sum())
+        return np.mean(found)
+
+    return {
+        "exact_match": (
+            lambda: kem.ExactMatch(WIDTH),
+            lambda t, s, w: skm.accuracy_score(t, s >= 0.5, sample_weight=w),
+            False,
+        ),
+        "hamming_loss": (
+            lambda: kem.HammingLoss(WIDTH),
+            lambda t, s, w: skm.hamming_loss(t, s >= 0.5, sample_weight=w),
+            False,
+        ),
+        "precision_samples": samples(kem.Precision, skm.precision_score),
+        "recall_samples": samples(kem.Recall, skm.recall_score),
+        "f1_samples": samples(kem.F1Score, skm.f1_score),
+        "fbeta_samples": samples(kem.FBetaScore, skm.fbeta_score, beta=2.0),
+        "jaccard_samples": samples(kem.JaccardIndex, skm.jaccard_score),
+        "lrap": (
+            lambda: kem.LabelRankingAveragePrecision(WIDTH),
+            lambda t, s, w: skm.label_ranking_average_precision_score(
+                t, s, sample_weight=w
+            ),
+            False,
+        ),
+        "coverage_error": (
+            lambda: kem.CoverageError(WIDTH),
+            lambda t, s, w: skm.coverage_error(t, s, sample_weight=w),
+            False,
+        ),
+        "label_ranking_loss": (
+            lambda: kem.LabelRankingLoss(WIDTH),
+            lambda t, s, w: skm.label_ranking_loss(t, s, sample_weight=w),
+            False,
+        ),
+        "ndcg": (
+            lambda: kem.NDCG(),
+            lambda t, s, w: skm.ndcg_score(t, s, sample_weight=w),
+            True,
+        ),
+        "ndcg_at_5": (
+            lambda: kem.NDCG(k=5),
+            lambda t, s, w: skm.ndcg_score(t, s, k=5, sample_weight=w),
+            True,
+        ),
+        "mrr": (lambda: kem.MeanReciprocalRank(), reciprocal_rank, True),
+        "brier_multilabel": (
+            lambda: kem.BrierScore(task="multilabel"),
+            lambda t, s, w: np.mean(
+                [
+                    skm.brier_score_loss(t[:, k], s[:, k], sample_weight=w)
+                    for k in range(t.shape[1])
+                ]
+            ),
+            False,
+        ),
+        "ece_multilabel": (
+            lambda: kem.ExpectedCalibrationError(
+                num_bins=10, task="multilabel", num_classes=WIDTH
+            ),
+            ece,
+            False,
+        ),
+    }
+
+
+def accuracy() -> dict:
+    """The largest gap to the reference per score over `SEEDS` data sets of
+    `ROWS` rows of `WIDTH` labels (batches of 64 and a short last one;
+    weights; rows with no label and with every label; scores rounded to 0.05,
+    so many tie), in the backend's compiled `evaluate`."""
+    import keras
+    import numpy as np
+
+    found: dict = {}
+    for name, (make, reference, graded) in gap_cases().items():
+        worst = 0.0
+        for seed in range(SEEDS):
+            rng = np.random.default_rng(seed)
+            if graded:
+                truth = rng.integers(0, 4, (ROWS, WIDTH)) * (
+                    rng.random((ROWS, WIDTH)) < 0.4
+                )
+            else:
+                truth = rng.random((ROWS, WIDTH)) < rng.uniform(0.1, 0.6)
+                truth[:3], truth[3:6] = False, True
+            truth = truth.astype("float32")
+            noise = rng.random((ROWS, WIDTH))
+            scores = np.round((0.4 * (truth > 0) + 0.6 * noise) / 0.05) * 0.05
+            scores = np.clip(scores, 0.0, 1.0).astype("float32")
+            weights = rng.uniform(0.1, 2.0, ROWS).astype("float32")
+            model = keras.Sequential([keras.Input((WIDTH,)), keras.layers.Identity()])
+            model.compile(loss="mse", weighted_metrics=[make()], jit_compile=True)
+            logs = model.evaluate(
+                scores, truth, sample_weight=weights, batch_size=64, verbose=0,
+                return_dict=True,
+            )  # fmt: skip
+            got = [v for k, v in logs.items() if k != "loss"][0]
+            want = reference(
+                truth.astype(float), scores.astype(float), weights.astype(float)
+            )
+            worst = max(worst, abs(float(got) - float(want)))
+        found[name] = worst
+    return found
+
+
 def report(directory: Path = RESULTS) -> str:
     results = [json.loads(p.read_text()) for p in sorted(directory.glob("rows-*.json"))]
     lines = [
@@ -193,14 +340,55 @@ def report(directory: Path = RESULTS) -> str:
                     + " |"
                 )
             lines.append("")
-    return "\n".join(lines)
+    lines += [
+        f"Largest gap to scikit-learn (or numpy from the definition) over {SEEDS} "
+        f"data sets of {ROWS} rows of {WIDTH} labels (weights, tied scores, rows "
+        "with no label and with every label), in compiled `evaluate` in batches "
+        "of 64:",
+        "",
+        "| backend | " + " | ".join(f"`{name}`" for name in GAP_ORDER) + " |",
+        "| --- | " + " | ".join("---" for _ in GAP_ORDER) + " |",
+    ]
+    for result in results:
+        gaps = result.get("accuracy", {})
+        lines.append(
+            f"| {result['machine']['backend']} | "
+            + " | ".join(f"{gaps[name]:.1e}" for name in GAP_ORDER)
+            + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+GAP_ORDER = (
+    "exact_match",
+    "hamming_loss",
+    "precision_samples",
+    "recall_samples",
+    "f1_samples",
+    "fbeta_samples",
+    "jaccard_samples",
+    "lrap",
+    "coverage_error",
+    "label_ranking_loss",
+    "ndcg",
+    "ndcg_at_5",
+    "mrr",
+    "brier_multilabel",
+    "ece_multilabel",
+)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--report", action="store_true")
+    parser.add_argument(
+        "--accuracy", action="store_true", help="the gap table alone, printed"
+    )
     args = parser.parse_args(argv)
+    if args.accuracy:
+        print(json.dumps(accuracy(), indent=2))
+        return 0
     if args.report:
         text = report()
         (RESULTS / "rows.md").write_text(text)
@@ -210,7 +398,11 @@ def main(argv=None) -> int:
 
     from benchmarks._machine import describe
 
-    result = {"machine": describe(), "overhead": overhead(args.repeats)}
+    result = {
+        "machine": describe(),
+        "overhead": overhead(args.repeats),
+        "accuracy": accuracy(),
+    }
     path = RESULTS / f"rows-{keras.backend.backend()}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

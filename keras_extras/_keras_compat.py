@@ -32,6 +32,14 @@ private names here and nowhere else:
   lets the accumulators skip writing state from a meta trace (its values are
   never read; only the shapes of the results are).
 
+- `Trainer._initial_epoch`: the epoch `fit` starts from when a backup was
+  restored (Keras' own `BackupAndRestore` sets it; `fit` reads it after
+  `on_train_begin`).
+- The `CallbackList` of a `fit`: a callback is not told the other callbacks of
+  its run. `CallbackList.set_model` hands the model to each in turn, so one
+  frame up from a callback's `set_model` that list is `self`, with its
+  `callbacks` (History and the progress bar included).
+
 `tests/test_keras_compat.py` checks each against the installed Keras; when Keras
 changes them, these functions raise a `RuntimeError` that names the Keras version
 instead of silently doing nothing.
@@ -159,3 +167,29 @@ def is_placeholder(value: Any) -> bool:
     which Keras' torch backend first traces the metrics (see the module
     docstring). State is not written from it."""
     return bool(getattr(value, "is_meta", False))
+
+
+def set_initial_epoch(model: Any, epoch: int) -> None:
+    """Make `fit` start from `epoch` (set during `on_train_begin`)."""
+    if not hasattr(model, "_initial_epoch"):
+        raise _changed("Trainer._initial_epoch")
+    model._initial_epoch = epoch
+
+
+def sibling_callbacks(callback: Any) -> list[Any]:
+    """Every callback of the `fit` that is handing `callback` its model (itself
+    included), read from Keras' `CallbackList` in the calling frames; `[]` when
+    `set_model` was called by something else (a user, a test)."""
+    frame: FrameType | None = sys._getframe(1)
+    for _ in range(4):
+        frame = frame.f_back if frame is not None else None
+        if frame is None:
+            return []
+        owner = frame.f_locals.get("self")
+        if isinstance(owner, keras.callbacks.CallbackList):
+            held = getattr(owner, "callbacks", None)
+            if held is None:
+                raise _changed("CallbackList.callbacks")
+            if any(c is callback for c in held):
+                return list(held)
+    return []

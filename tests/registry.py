@@ -338,6 +338,13 @@ CALLBACKS: dict[str, Entry] = {
             (lambda: kec.BestCheckpoints("d", filename="x.h5"), "filename='x.h5'"),
         ),
     ),
+    "backup_and_restore": Entry(
+        lambda: kec.BackupAndRestore("backup", delete_checkpoint=False),
+        bad=(
+            (lambda: kec.BackupAndRestore(None), "backup_dir=None"),
+            (lambda: kec.BackupAndRestore("d", delete_checkpoint="no"), "'no'"),
+        ),
+    ),
     "early_stopping": Entry(
         lambda: kec.EarlyStopping(
             monitor="val_f1", patience=3, divergence_threshold=0.1

@@ -157,3 +157,31 @@ def test_keras_early_stopping_internals_mean_what_early_stopping_needs():
         assert _keras_compat.min_delta_as_given(other) == 0.25, VERSION
     with pytest.raises(RuntimeError, match="EarlyStopping.best_weights"):
         _keras_compat.keep_best_weights(object(), epoch=0)
+
+
+def test_a_callback_finds_its_siblings_and_fit_starts_from_the_set_epoch():
+    """`sibling_callbacks` reads the `CallbackList` of a `fit` (History
+    included); `set_initial_epoch` during `on_train_begin` makes `fit` start
+    there (what `BackupAndRestore` relies on)."""
+    seen = {}
+
+    class Probe(keras.callbacks.Callback):
+        def set_model(self, model):
+            super().set_model(model)
+            seen["siblings"] = _keras_compat.sibling_callbacks(self)
+
+        def on_train_begin(self, logs=None):
+            _keras_compat.set_initial_epoch(self.model, 2)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            seen.setdefault("epochs", []).append(epoch)
+
+    probe, other = Probe(), keras.callbacks.TerminateOnNaN()
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3)])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.eye(3), np.eye(3), epochs=4, verbose=0, callbacks=[probe, other])
+    siblings = seen["siblings"]
+    assert siblings[:2] == [probe, other], f"{VERSION}: CallbackList.callbacks"
+    assert any(isinstance(c, keras.callbacks.History) for c in siblings), VERSION
+    assert seen["epochs"] == [2, 3], f"{VERSION} no longer reads _initial_epoch"
+    assert _keras_compat.sibling_callbacks(probe) == []  # not inside a fit

@@ -1,6 +1,7 @@
 """Backend-agnostic Keras 3 callbacks: Keras' public API and `keras.ops`; every
 private Keras name they read goes through `keras_extras._keras_compat`."""
 
+from keras_extras.callbacks.backup import BackupAndRestore
 from keras_extras.callbacks.checkpoints import BestCheckpoints
 from keras_extras.callbacks.early_stopping import EarlyStopping
 from keras_extras.callbacks.lr_finder import LRFinder
@@ -18,6 +19,7 @@ from keras_extras.callbacks.plots import (
 from keras_extras.callbacks.reports import ClassificationReport
 
 __all__ = [
+    "BackupAndRestore",
     "BestCheckpoints",
     "ClassificationReport",
     "ConfusionMatrixPlot",

@@ -114,6 +114,19 @@ class EarlyStopping(ConfigMixin, keras.callbacks.EarlyStopping):
         super().on_train_begin(logs)
         self.stop_reason = None
 
+    # The state `BackupAndRestore` backs up and gives back on resume.
+    STATE = ("wait", "stopped_epoch", "best", "best_epoch", "best_weights")
+
+    def get_state(self) -> dict[str, Any]:
+        """What a resumed run needs: Keras' wait, best value, best epoch and
+        best weights, and the stop reason."""
+        state = {field: getattr(self, field, None) for field in self.STATE}
+        return {**state, "stop_reason": self.stop_reason}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        for field in (*self.STATE, "stop_reason"):
+            setattr(self, field, state[field])
+
     def guard_reason(self, value: float) -> str | None:
         """Which guard stops training at `value` ("not_finite", "divergence",
         "stopping_threshold"), or None."""

@@ -1,0 +1,268 @@
+"""Back up a run at every epoch and resume it as the run it would have been:
+weights, optimizer, epoch, and the state of the other callbacks."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+from keras import ops
+
+from keras_extras._keras_compat import set_initial_epoch, sibling_callbacks
+from keras_extras._validation import check_bool
+from keras_extras.callbacks._files import atomic_write
+from keras_extras.callbacks.base import ConfigMixin
+
+STATE_FILE = "backup.json"
+FORMAT = 1
+
+# The state of Keras' own stateful callbacks: public attributes, read and
+# written as they are. A callback of this library or a user's declares its own
+# with `get_state()` / `set_state(state)` (see `BackupAndRestore`).
+KERAS_STATE_FIELDS: tuple[tuple[type, tuple[str, ...]], ...] = (
+    (
+        keras.callbacks.EarlyStopping,
+        ("wait", "stopped_epoch", "best", "best_epoch", "best_weights"),
+    ),
+    (keras.callbacks.ReduceLROnPlateau, ("wait", "cooldown_counter", "best")),
+    (keras.callbacks.History, ("history", "epoch")),
+)
+
+
+def has_state(callback: Any) -> bool:
+    """Whether `callback` has state to back up (the protocol, or a Keras
+    callback whose state is known)."""
+    if hasattr(callback, "get_state") and hasattr(callback, "set_state"):
+        return True
+    return any(isinstance(callback, kind) for kind, _ in KERAS_STATE_FIELDS)
+
+
+def callback_state(callback: Any) -> dict[str, Any]:
+    """`callback`'s state to back up (`has_state(callback)` is true)."""
+    if hasattr(callback, "get_state") and hasattr(callback, "set_state"):
+        state: dict[str, Any] = callback.get_state()
+        return state
+    for kind, fields in KERAS_STATE_FIELDS:
+        if isinstance(callback, kind):
+            return {field: getattr(callback, field, None) for field in fields}
+    raise TypeError(f"{type(callback).__name__} keeps no state to back up")
+
+
+def restore_callback_state(callback: Any, state: dict[str, Any]) -> None:
+    """Give `callback` back the state `callback_state` read from it."""
+    if hasattr(callback, "get_state") and hasattr(callback, "set_state"):
+        callback.set_state(state)
+        return
+    for field, value in state.items():
+        setattr(callback, field, value)
+
+
+def _encode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
+    """`value` as JSON, its arrays (and tensors) moved into `arrays`."""
+    if ops.is_tensor(value):
+        value = ops.convert_to_numpy(value)
+    if isinstance(value, np.ndarray):
+        key = f"a{len(arrays)}"
+        arrays[key] = value
+        return {"__array__": key}
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): _encode(v, arrays) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v, arrays) for v in value]
+    return value
+
+
+def _decode(value: Any, arrays: Any) -> Any:
+    if isinstance(value, dict):
+        if set(value) == {"__array__"}:
+            return np.asarray(arrays[value["__array__"]])
+        return {k: _decode(v, arrays) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v, arrays) for v in value]
+    return value
+
+
+class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
+    """Back up the run at each epoch, and resume an interrupted run exactly.
+
+    A drop-in for `keras.callbacks.BackupAndRestore` (its `backup_dir` and
+    `delete_checkpoint`) that also backs up the state of the other callbacks
+    of the run, so that a run interrupted (an exception, a preempted machine,
+    a killed process) and started again with fresh objects stops at the same
+    epoch, with the same learning rate and weights, and the same History:
+
+    - Keras' `EarlyStopping` (wait, best value, best epoch and
+      `restore_best_weights`' best weights), `ReduceLROnPlateau` (wait,
+      cooldown, best value) and `History` (every epoch's logs);
+    - any callback that implements the protocol: `get_state()` returns a dict
+      of JSON values and numpy arrays (or lists and dicts of them), and
+      `set_state(state)` takes it back. keras-extras' `EarlyStopping` does.
+
+    Keras' own callback restores weights, optimizer and epoch only: with it,
+    `EarlyStopping` starts waiting again, and `ReduceLROnPlateau` forgets its
+    plateau. The backup is taken when the next epoch begins, once every
+    callback has recorded the epoch that ended (including learning rate
+    changes); each backup is complete or absent: its weights and state files
+    are written under new names, then one small file naming them is replaced
+    atomically, so a kill during a save leaves the previous backup usable. A
+    backup made with another list of stateful callbacks is refused with a
+    `ValueError` naming both lists; one of another model fails to load its
+    weights.
+
+    Args:
+        backup_dir: the folder of the backup (created; used by nothing else).
+        delete_checkpoint: delete the backup when training ends (as Keras').
+            With False, the state at the end of training is kept. Defaults to
+            True.
+
+    Example:
+        >>> import keras, numpy as np, tempfile
+        >>> from keras_extras.callbacks import BackupAndRestore, EarlyStopping
+        >>> x, y = np.ones((8, 2), "float32"), np.ones((8, 1), "float32")
+        >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        >>> model.compile(optimizer="sgd", loss="mse")
+        >>> backup = BackupAndRestore(tempfile.mkdtemp())
+        >>> history = model.fit(x, y, epochs=2, verbose=0,
+        ...                     callbacks=[backup, EarlyStopping("loss")])
+        >>> len(history.history["loss"])
+        2
+    """
+
+    config_fields = ("backup_dir", "delete_checkpoint")
+
+    def __init__(
+        self, backup_dir: str | os.PathLike[str], delete_checkpoint: bool = True
+    ) -> None:
+        super().__init__()
+        if not backup_dir or not isinstance(backup_dir, (str, os.PathLike)):
+            raise ValueError(
+                "Invalid `backup_dir`: expected a folder path. Received: "
+                f"backup_dir={backup_dir!r}"
+            )
+        self.backup_dir = str(backup_dir)
+        self.delete_checkpoint = check_bool("delete_checkpoint", delete_checkpoint)
+        self.siblings: list[Any] = []
+        self.pending: list[dict[str, Any]] | None = None
+        self.first_epoch: int | None = None
+        self.completed = 0  # epochs ended, counted from 0
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.backup_dir)
+
+    def set_model(self, model: Any) -> None:
+        super().set_model(model)
+        self.siblings = [c for c in sibling_callbacks(self) if c is not self]
+
+    def stateful(self) -> list[Any]:
+        """Every other callback of the run that has state, in order."""
+        return [callback for callback in self.siblings if has_state(callback)]
+
+    # ------------------------------------------------------------ restore
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.first_epoch = None
+        self.pending = None
+        self.completed = 0
+        path = self.folder / STATE_FILE
+        if not path.exists():
+            return
+        saved = json.loads(path.read_text())
+        if saved.get("format") != FORMAT:
+            raise ValueError(
+                f"{path} is not a keras-extras backup of format {FORMAT}. "
+                f"Received: format={saved.get('format')!r}"
+            )
+        names = [type(c).__name__ for c in self.stateful()]
+        if names != saved["callbacks"]:
+            raise ValueError(
+                f"The backup in {self.backup_dir} was made with the stateful "
+                f"callbacks {saved['callbacks']}, and this run has {names}: pass "
+                "the same callbacks, in the same order, or another `backup_dir`."
+            )
+        if not self.model.built:
+            raise ValueError(
+                "BackupAndRestore restores weights into a built model: build "
+                "it (keras.Input, or call it on a batch) before `fit()`."
+            )
+        optimizer = self.model.optimizer
+        if optimizer is not None and not optimizer.built:
+            optimizer.build(self.model.trainable_variables)
+        self.model.load_weights(self.folder / saved["weights"])
+        with np.load(self.folder / saved["arrays"]) as arrays:
+            self.pending = _decode(saved["states"], dict(arrays))
+        set_initial_epoch(self.model, int(saved["epoch"]))
+        self.completed = int(saved["epoch"])
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.first_epoch is None:
+            # Every callback has run `on_train_begin` (which resets most of
+            # them): give them their state back now.
+            self.first_epoch = epoch
+            if self.pending is not None:
+                for callback, state in zip(self.stateful(), self.pending, strict=True):
+                    restore_callback_state(callback, state)
+                self.pending = None
+            return
+        self.save(epoch)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.completed = epoch + 1
+
+    # ------------------------------------------------------------ back up
+
+    def save(self, epoch: int) -> None:
+        """Back up the run as it stands before `epoch` (weights, optimizer,
+        the other callbacks' state), then drop the previous backup."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stateful = self.stateful()
+        arrays: dict[str, np.ndarray] = {}
+        states = [_encode(callback_state(c), arrays) for c in stateful]
+        weights = f"backup-{epoch}.weights.h5"
+        saved_arrays = f"backup-{epoch}.npz"
+        atomic_write(
+            self.folder / weights,
+            lambda path: self.model.save_weights(path, overwrite=True),
+        )
+        atomic_write(
+            self.folder / saved_arrays,
+            lambda path: _save_npz(path, arrays),
+        )
+        record = {
+            "format": FORMAT,
+            "epoch": epoch,
+            "weights": weights,
+            "arrays": saved_arrays,
+            "callbacks": [type(c).__name__ for c in stateful],
+            "states": states,
+        }
+        atomic_write(
+            self.folder / STATE_FILE,
+            lambda path: Path(path).write_text(json.dumps(record)),
+        )
+        for old in self.folder.glob("backup-*"):
+            if old.name not in (weights, saved_arrays):
+                old.unlink(missing_ok=True)
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if not self.delete_checkpoint:
+            if self.first_epoch is not None:
+                self.save(self.completed)
+            return
+        for name in (STATE_FILE,):
+            (self.folder / name).unlink(missing_ok=True)
+        for old in self.folder.glob("backup-*"):
+            old.unlink(missing_ok=True)
+        if self.folder.exists() and not any(self.folder.iterdir()):
+            self.folder.rmdir()
+
+
+def _save_npz(path: Any, arrays: dict[str, np.ndarray]) -> None:
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)  # type: ignore[arg-type]

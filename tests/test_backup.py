@@ -1,0 +1,164 @@
+"""`BackupAndRestore`: a run interrupted at an epoch boundary and started again
+with fresh objects is the run it would have been (stopped epoch, learning rate,
+weights, History), where Keras' own callback loses the callbacks' state."""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+import keras_extras.callbacks as kec
+from keras_extras.callbacks import backup as backup_module
+
+EPOCHS = 40
+
+
+class Interrupt(keras.callbacks.Callback):
+    """Raises at the beginning of epoch `at` (a preempted machine)."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.at = at
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.at:
+            raise KeyboardInterrupt(f"interrupted at epoch {epoch}")
+
+
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    y = (x @ rng.normal(size=(4, 1)) + 0.8 * rng.normal(size=(64, 1))).astype("float32")
+    return x, y
+
+
+def callbacks(backup_dir, keras_backup=False):
+    """Keras' EarlyStopping (best weights kept) and ReduceLROnPlateau, and
+    keras-extras' EarlyStopping on another key, after the backup."""
+    backup = (
+        keras.callbacks.BackupAndRestore(str(backup_dir))
+        if keras_backup
+        else kec.BackupAndRestore(backup_dir)
+    )
+    return [
+        backup,
+        keras.callbacks.ReduceLROnPlateau("loss", factor=0.5, patience=1),
+        keras.callbacks.EarlyStopping(
+            "loss", patience=4, min_delta=1e-3, restore_best_weights=True
+        ),
+        kec.EarlyStopping("mae", patience=6, min_delta=1e-3),
+    ]
+
+
+def train(backup_dir, interrupt_at=None, keras_backup=False):
+    """A fresh model (same initial weights) and fresh callbacks: the History,
+    the final weights and learning rate; or None when interrupted."""
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.2), loss="mse", metrics=["mae"])
+    extra = [] if interrupt_at is None else [Interrupt(interrupt_at)]
+    x, y = data()
+    try:
+        history = model.fit(
+            x,
+            y,
+            epochs=EPOCHS,
+            batch_size=16,
+            shuffle=False,
+            verbose=0,
+            callbacks=callbacks(backup_dir, keras_backup) + extra,
+        )
+    except KeyboardInterrupt:
+        return None
+    learning_rate = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+    return history, model.get_weights(), learning_rate
+
+
+def waiting_epoch(history):
+    """The first epoch after one without improvement: Keras' EarlyStopping
+    and ReduceLROnPlateau are waiting there."""
+    losses = history.history["loss"]
+    for epoch in range(1, len(losses) - 1):
+        if losses[epoch] > min(losses[:epoch]) - 1e-3:
+            return epoch + 1
+    raise AssertionError(f"the loss never stalls: {losses}")
+
+
+def test_an_interrupted_run_resumes_to_the_same_run(tmp_path):
+    straight, weights, learning_rate = train(tmp_path / "straight")
+    stopped = len(straight.epoch)
+    assert stopped < EPOCHS  # early stopping ended it
+    assert learning_rate < 0.2  # the plateau reduced the rate
+    at = waiting_epoch(straight)
+    assert at < stopped
+    assert train(tmp_path / "resumed", interrupt_at=at) is None
+    saved = json.loads((tmp_path / "resumed" / backup_module.STATE_FILE).read_text())
+    assert saved["epoch"] == at
+    resumed, resumed_weights, resumed_rate = train(tmp_path / "resumed")
+    assert resumed.epoch == straight.epoch  # every epoch, the first ones too
+    assert resumed_rate == learning_rate
+    for key, values in straight.history.items():
+        np.testing.assert_allclose(resumed.history[key], values, rtol=1e-6, err_msg=key)
+    for got, want in zip(resumed_weights, weights, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    assert not (tmp_path / "resumed").exists()  # deleted at the end
+
+
+def test_keras_backup_and_restore_gives_another_run(tmp_path):
+    """The failure this callback exists for: with Keras' own, the resumed
+    run differs (its callbacks start over)."""
+    straight, _, learning_rate = train(tmp_path / "straight", keras_backup=True)
+    at = waiting_epoch(straight)
+    assert train(tmp_path / "resumed", interrupt_at=at, keras_backup=True) is None
+    resumed, _, resumed_rate = train(tmp_path / "resumed", keras_backup=True)
+    same = resumed.epoch == straight.epoch[at:] and resumed_rate == learning_rate
+    assert not same
+
+
+def test_a_backup_of_other_callbacks_is_refused(tmp_path):
+    assert train(tmp_path, interrupt_at=3) is None
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = data()
+    with pytest.raises(ValueError, match=r"ReduceLROnPlateau.*this run has \[.*\]"):
+        model.fit(
+            x,
+            y,
+            epochs=2,
+            verbose=0,
+            callbacks=[kec.BackupAndRestore(tmp_path), kec.EarlyStopping("loss")],
+        )
+
+
+def test_a_failed_save_leaves_the_previous_backup(tmp_path, monkeypatch):
+    """A save that dies after writing the weights (as a kill would) leaves
+    the previous backup whole: the run resumes from it."""
+    assert train(tmp_path, interrupt_at=3) is None
+    before = json.loads((tmp_path / backup_module.STATE_FILE).read_text())
+
+    def dies(path, arrays):
+        raise KeyboardInterrupt("killed while saving")
+
+    monkeypatch.setattr(backup_module, "_save_npz", dies)
+    assert train(tmp_path, interrupt_at=6) is None
+    after = json.loads((tmp_path / backup_module.STATE_FILE).read_text())
+    assert after == before
+    assert (tmp_path / before["weights"]).exists()
+    assert (tmp_path / before["arrays"]).exists()
+    monkeypatch.undo()
+    resumed, _, _ = train(tmp_path)
+    assert resumed.epoch[0] == 0 and len(resumed.epoch) > 3
+
+
+def test_config_and_bad_arguments():
+    callback = kec.BackupAndRestore("somewhere", delete_checkpoint=False)
+    assert kec.BackupAndRestore.from_config(callback.get_config()).get_config() == {
+        "backup_dir": "somewhere",
+        "delete_checkpoint": False,
+    }
+    with pytest.raises(ValueError, match="backup_dir=''"):
+        kec.BackupAndRestore("")
+    with pytest.raises(TypeError, match="delete_checkpoint=1"):
+        kec.BackupAndRestore("somewhere", delete_checkpoint=1)
