@@ -169,8 +169,9 @@ def is_placeholder(value: Any) -> bool:
     return bool(getattr(value, "is_meta", False))
 
 
-def set_initial_epoch(model: Any, epoch: int) -> None:
-    """Make `fit` start from `epoch` (set during `on_train_begin`)."""
+def set_initial_epoch(model: Any, epoch: int | None) -> None:
+    """Make `fit` start from `epoch` (set during `on_train_begin`); None: from
+    the `initial_epoch` it is given (what Keras' own never resets)."""
     if not hasattr(model, "_initial_epoch"):
         raise _changed("Trainer._initial_epoch")
     model._initial_epoch = epoch

@@ -148,8 +148,13 @@ def test_a_failed_save_leaves_the_previous_backup(tmp_path, monkeypatch):
     assert (tmp_path / before["weights"]).exists()
     assert (tmp_path / before["arrays"]).exists()
     monkeypatch.undo()
-    resumed, _, _ = train(tmp_path)
-    assert resumed.epoch[0] == 0 and len(resumed.epoch) > 3
+    resumed, weights, rate = train(tmp_path)
+    straight, straight_weights, straight_rate = train(tmp_path / "straight")
+    assert resumed.epoch == straight.epoch and rate == straight_rate
+    for key, values in straight.history.items():
+        np.testing.assert_allclose(resumed.history[key], values, rtol=1e-6)
+    for got, want in zip(weights, straight_weights, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
 
 
 def test_config_and_bad_arguments():
@@ -162,3 +167,47 @@ def test_config_and_bad_arguments():
         kec.BackupAndRestore("")
     with pytest.raises(TypeError, match="delete_checkpoint=1"):
         kec.BackupAndRestore("somewhere", delete_checkpoint=1)
+
+
+def test_it_must_come_first_and_a_later_fit_starts_where_it_asks(tmp_path):
+    x, y = data()
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    late = [kec.EarlyStopping("loss"), kec.BackupAndRestore(tmp_path)]
+    with pytest.raises(ValueError, match=r"must come first.*'EarlyStopping', "):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=late)
+    assert train(tmp_path / "run", interrupt_at=3) is None
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(0.2), loss="mse", metrics=["mae"])
+    resumed = model.fit(
+        x, y, epochs=5, verbose=0, callbacks=callbacks(tmp_path / "run")
+    )
+    assert resumed.epoch == [0, 1, 2, 3, 4]  # History of the whole run
+    again = model.fit(x, y, epochs=2, verbose=0)  # not from epoch 3 again
+    assert again.epoch == [0, 1]
+
+
+def test_a_finished_run_kept_with_delete_checkpoint_false_ends_as_it_did(tmp_path):
+    """The backup kept is the one taken when the last epoch began: the program
+    started again trains that epoch again and ends as the run did."""
+
+    def run():
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(0.2), loss="mse")
+        x, y = data()
+        backup = kec.BackupAndRestore(tmp_path, delete_checkpoint=False)
+        stop = keras.callbacks.EarlyStopping("loss", patience=2, min_delta=1e-2)
+        history = model.fit(
+            x, y, epochs=EPOCHS, batch_size=16, shuffle=False, verbose=0,
+            callbacks=[backup, stop],
+        )  # fmt: skip
+        return history, model.get_weights()
+
+    first, weights = run()
+    assert len(first.epoch) < EPOCHS and (tmp_path / backup_module.STATE_FILE).exists()
+    again, again_weights = run()
+    assert again.epoch == first.epoch
+    np.testing.assert_allclose(again.history["loss"], first.history["loss"], rtol=1e-6)
+    for got, want in zip(again_weights, weights, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)

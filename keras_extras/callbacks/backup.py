@@ -16,6 +16,7 @@ from keras_extras._keras_compat import set_initial_epoch, sibling_callbacks
 from keras_extras._validation import check_bool
 from keras_extras.callbacks._files import atomic_write
 from keras_extras.callbacks.base import ConfigMixin
+from keras_extras.distributed import process_count
 
 STATE_FILE = "backup.json"
 FORMAT = 1
@@ -30,6 +31,7 @@ KERAS_STATE_FIELDS: tuple[tuple[type, tuple[str, ...]], ...] = (
     ),
     (keras.callbacks.ReduceLROnPlateau, ("wait", "cooldown_counter", "best")),
     (keras.callbacks.History, ("history", "epoch")),
+    (keras.callbacks.ModelCheckpoint, ("best",)),
 )
 
 
@@ -99,7 +101,8 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
 
     - Keras' `EarlyStopping` (wait, best value, best epoch and
       `restore_best_weights`' best weights), `ReduceLROnPlateau` (wait,
-      cooldown, best value) and `History` (every epoch's logs);
+      cooldown, best value), `ModelCheckpoint` (best value) and `History`
+      (every epoch's logs);
     - any callback that implements the protocol: `get_state()` returns a dict
       of JSON values and numpy arrays (or lists and dicts of them), and
       `set_state(state)` takes it back. keras-extras' `EarlyStopping` does.
@@ -113,13 +116,17 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
     atomically, so a kill during a save leaves the previous backup usable. A
     backup made with another list of stateful callbacks is refused with a
     `ValueError` naming both lists; one of another model fails to load its
-    weights.
+    weights. It must come first in `callbacks` (a `ValueError` says so), and
+    a run is the same run again when its batches come in the same order
+    (`shuffle=False`, or a seeded dataset): the shuffling and dropout
+    generators are not backed up. Single-process runs only.
 
     Args:
         backup_dir: the folder of the backup (created; used by nothing else).
         delete_checkpoint: delete the backup when training ends (as Keras').
-            With False, the state at the end of training is kept. Defaults to
-            True.
+            With False, the backup taken when the last epoch began is kept:
+            the program started again trains that epoch again and ends as
+            the run did. Defaults to True.
 
     Example:
         >>> import keras, numpy as np, tempfile
@@ -150,7 +157,6 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
         self.siblings: list[Any] = []
         self.pending: list[dict[str, Any]] | None = None
         self.first_epoch: int | None = None
-        self.completed = 0  # epochs ended, counted from 0
 
     @property
     def folder(self) -> Path:
@@ -158,7 +164,21 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
 
     def set_model(self, model: Any) -> None:
         super().set_model(model)
-        self.siblings = [c for c in sibling_callbacks(self) if c is not self]
+        siblings = sibling_callbacks(self)
+        if siblings and siblings[0] is not self:
+            raise ValueError(
+                "BackupAndRestore must come first in `callbacks`: it backs up "
+                "the run before any other callback acts on the next epoch, and "
+                "gives them their state back before they act on a resumed one. "
+                f"Received: callbacks={[type(c).__name__ for c in siblings]}"
+            )
+        if siblings and process_count() > 1:
+            raise ValueError(
+                "BackupAndRestore backs up a single-process run; in a run of "
+                f"{process_count()} processes use Keras' own. Received: "
+                f"{process_count()} processes"
+            )
+        self.siblings = siblings[1:]
 
     def stateful(self) -> list[Any]:
         """Every other callback of the run that has state, in order."""
@@ -169,7 +189,6 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.first_epoch = None
         self.pending = None
-        self.completed = 0
         path = self.folder / STATE_FILE
         if not path.exists():
             return
@@ -198,22 +217,21 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
         with np.load(self.folder / saved["arrays"]) as arrays:
             self.pending = _decode(saved["states"], dict(arrays))
         set_initial_epoch(self.model, int(saved["epoch"]))
-        self.completed = int(saved["epoch"])
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.first_epoch is None:
             # Every callback has run `on_train_begin` (which resets most of
-            # them): give them their state back now.
+            # them): give them their state back now. `fit` has read the epoch
+            # to start from: a later `fit` of this model starts where it asks.
             self.first_epoch = epoch
+            if self.pending is not None:
+                set_initial_epoch(self.model, None)
             if self.pending is not None:
                 for callback, state in zip(self.stateful(), self.pending, strict=True):
                     restore_callback_state(callback, state)
                 self.pending = None
             return
         self.save(epoch)
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        self.completed = epoch + 1
 
     # ------------------------------------------------------------ back up
 
@@ -226,6 +244,16 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
         states = [_encode(callback_state(c), arrays) for c in stateful]
         weights = f"backup-{epoch}.weights.h5"
         saved_arrays = f"backup-{epoch}.npz"
+        record = json.dumps(
+            {
+                "format": FORMAT,
+                "epoch": epoch,
+                "weights": weights,
+                "arrays": saved_arrays,
+                "callbacks": [type(c).__name__ for c in stateful],
+                "states": states,
+            }
+        )  # before any file is written: a state JSON cannot hold fails here
         atomic_write(
             self.folder / weights,
             lambda path: self.model.save_weights(path, overwrite=True),
@@ -234,29 +262,21 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
             self.folder / saved_arrays,
             lambda path: _save_npz(path, arrays),
         )
-        record = {
-            "format": FORMAT,
-            "epoch": epoch,
-            "weights": weights,
-            "arrays": saved_arrays,
-            "callbacks": [type(c).__name__ for c in stateful],
-            "states": states,
-        }
         atomic_write(
-            self.folder / STATE_FILE,
-            lambda path: Path(path).write_text(json.dumps(record)),
+            self.folder / STATE_FILE, lambda path: Path(path).write_text(record)
         )
         for old in self.folder.glob("backup-*"):
             if old.name not in (weights, saved_arrays):
                 old.unlink(missing_ok=True)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        # With delete_checkpoint=False the last backup stays: the one taken
+        # when the last epoch began. Started again, the run trains that epoch
+        # again and ends as it did (a backup after the end would have to
+        # stand for the stop itself, and for what other callbacks do then).
         if not self.delete_checkpoint:
-            if self.first_epoch is not None:
-                self.save(self.completed)
             return
-        for name in (STATE_FILE,):
-            (self.folder / name).unlink(missing_ok=True)
+        (self.folder / STATE_FILE).unlink(missing_ok=True)
         for old in self.folder.glob("backup-*"):
             old.unlink(missing_ok=True)
         if self.folder.exists() and not any(self.folder.iterdir()):
