@@ -162,22 +162,38 @@ def multi_hot_rows(rows: Tensor | None) -> Any:
     return ops.sum(ops.cast(total > 1.0 + MULTI_HOT_TOLERANCE, "float32"))
 
 
-def check_label_dtype(y_true: Any) -> None:
-    """Raise a `TypeError` naming `y_true` for string labels, whose dtype is known
-    before any tensor is made (each backend fails differently converting them)."""
-    dtype = str(getattr(y_true, "dtype", ""))
-    sample = y_true
+def refuse_non_numbers(
+    value: Any, argument: str, must_hold: str, allow_bool: bool = True
+) -> None:
+    """Raise a `TypeError` naming `argument` when `value` holds strings (or
+    booleans unless `allow_bool`): their dtype is known before any tensor is
+    made, and each backend fails differently converting them."""
+    dtype = str(getattr(value, "dtype", ""))
+    sample = value
     while isinstance(sample, (list, tuple)) and sample:
         sample = sample[0]
-    if isinstance(sample, (str, bytes)) or any(
-        kind in dtype for kind in ("<U", "<S", "|S", "str", "string", "object")
+    refused: tuple[str, ...] = ("<U", "<S", "|S", "str", "string", "object")
+    if not allow_bool:
+        refused += ("bool",)
+    if (
+        isinstance(sample, (str, bytes))
+        or (isinstance(sample, bool) and not allow_bool)
+        or any(kind in dtype for kind in refused)
     ):
         raise TypeError(
-            "`y_true` must hold class ids, one-hot rows or 0/1 labels (numbers or "
-            "booleans); map string labels to ids first (for example with "
-            "`keras.layers.StringLookup`). Received: y_true of dtype "
+            f"`{argument}` must hold {must_hold}. Received: {argument} of dtype "
             f"{dtype or type(sample).__name__}"
         )
+
+
+def check_label_dtype(y_true: Any) -> None:
+    """Raise a `TypeError` naming `y_true` for string labels."""
+    refuse_non_numbers(
+        y_true,
+        "y_true",
+        "class ids, one-hot rows or 0/1 labels (numbers or booleans); map string "
+        "labels to ids first (for example with `keras.layers.StringLookup`)",
+    )
 
 
 def binary_inputs(y_true: Tensor, y_pred: Tensor) -> Any:

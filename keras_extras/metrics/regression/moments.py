@@ -20,6 +20,7 @@ from keras import ops
 from keras_extras._typing import Tensor
 from keras_extras.metrics.base import safe_divide
 from keras_extras.metrics.inputs import broadcast_sample_weight, static_shape
+from keras_extras.metrics.inputs.labels import refuse_non_numbers
 from keras_extras.metrics.regression.wide import (
     WORDS,
     WideSum,
@@ -34,23 +35,10 @@ from keras_extras.metrics.regression.wide import (
 
 def _float_tensor(name: str, value: Tensor, allow_bool: bool = False) -> Any:
     """`value` as float32; a `TypeError` naming `name` for strings (or booleans
-    unless `allow_bool`), whose dtype is known before any tensor is made."""
-    dtype = str(getattr(value, "dtype", ""))
-    sample = value
-    while isinstance(sample, (list, tuple)) and sample:
-        sample = sample[0]
-    refused = ("<U", "<S", "|S", "str", "string", "object") + (
-        () if allow_bool else ("bool",)
+    unless `allow_bool`)."""
+    refuse_non_numbers(
+        value, name, "numbers (regression targets or predictions)", allow_bool
     )
-    if (
-        isinstance(sample, (str, bytes))
-        or (isinstance(sample, bool) and not allow_bool)
-        or any(kind in dtype for kind in refused)
-    ):
-        raise TypeError(
-            f"`{name}` must hold numbers (regression targets or predictions). "
-            f"Received: {name} of dtype {dtype or type(sample).__name__}"
-        )
     return ops.cast(ops.convert_to_tensor(value), "float32")
 
 
