@@ -3,6 +3,10 @@ with fresh objects is the run it would have been (stopped epoch, learning rate,
 weights, History), where Keras' own callback loses the callbacks' state."""
 
 import json
+import subprocess
+import sys
+import textwrap
+import time
 
 import keras
 import numpy as np
@@ -211,3 +215,60 @@ def test_a_finished_run_kept_with_delete_checkpoint_false_ends_as_it_did(tmp_pat
     np.testing.assert_allclose(again.history["loss"], first.history["loss"], rtol=1e-6)
     for got, want in zip(again_weights, weights, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
+KILL_SCRIPT = textwrap.dedent(
+    """
+    import sys, numpy as np, keras
+    from keras_extras.callbacks import BackupAndRestore
+    net = keras.Sequential([keras.Input(shape=(256,)),
+                            keras.layers.Dense(512), keras.layers.Dense(3)])
+    net.compile(optimizer="adam", loss="mse")
+    x = np.random.rand(64, 256).astype("float32")
+    y = np.random.rand(64, 3).astype("float32")
+    stop = keras.callbacks.EarlyStopping("loss", patience=10**6,
+                                         restore_best_weights=True)
+    print("ready", flush=True)
+    net.fit(x, y, epochs=10000, verbose=0,
+            callbacks=[BackupAndRestore(sys.argv[1]), stop])
+    """
+)
+
+
+def test_a_sigkill_during_saves_leaves_a_backup_that_resumes(tmp_path):
+    """Training that backs up every epoch (most of its time spent saving
+    weights and best weights) is killed at a random moment, twice: the backup
+    named in backup.json is whole, and a run resumes from it."""
+    rng = np.random.default_rng(0)
+    for attempt in range(2):
+        directory = tmp_path / str(attempt)
+        process = subprocess.Popen(
+            [sys.executable, "-c", KILL_SCRIPT, str(directory)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert process.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 120
+        while not (directory / backup_module.STATE_FILE).exists():
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 1.5))  # the moment of the kill
+        process.kill()
+        process.wait()
+        saved = json.loads((directory / backup_module.STATE_FILE).read_text())
+        net = keras.Sequential(
+            [keras.Input(shape=(256,)), keras.layers.Dense(512), keras.layers.Dense(3)]
+        )
+        net.compile(optimizer="adam", loss="mse")
+        stop = keras.callbacks.EarlyStopping(
+            "loss", patience=10**6, restore_best_weights=True
+        )
+        x = rng.random((8, 256)).astype("float32")
+        y = rng.random((8, 3)).astype("float32")
+        history = net.fit(
+            x, y, epochs=saved["epoch"] + 1, verbose=0,
+            callbacks=[kec.BackupAndRestore(directory), stop],
+        )  # fmt: skip
+        assert history.epoch[-1] == saved["epoch"]
+        assert len(stop.best_weights) == len(net.get_weights())
