@@ -52,6 +52,17 @@ def install_backend(session: nox.Session, backend: str, *extras: str) -> None:
     session.install(backend_requirement(backend))
     target = f".[{','.join(extras)}]" if extras else "."
     session.install("-e", target)
+    # An environment reused from another checkout (`nox --envdir`, as CI does)
+    # must import this one's package, never the other's.
+    session.run(
+        "python",
+        "-I",  # no current folder on the path: the import the tests get
+        "-c",
+        "import os, keras_extras; here = os.path.realpath('keras_extras'); "
+        "found = os.path.dirname(os.path.realpath(keras_extras.__file__)); "
+        "assert found == here, f'imports {found}, not {here}'",
+        silent=True,
+    )
     session.env["KERAS_BACKEND"] = backend
     # Stop TensorFlow and XLA from flooding the logs with start-up notices.
     session.env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -183,6 +194,9 @@ def build(session: nox.Session) -> None:
     wheel = next(p for p in os.listdir(dist) if p.endswith(".whl"))
     session.install(backend_requirement("jax"))
     session.install(f"{os.path.join(dist, wheel)}[plot]")
+    # A reused environment already holds a wheel of this version, which pip
+    # would keep: install this build over it.
+    session.install("--force-reinstall", "--no-deps", os.path.join(dist, wheel))
     session.env["KERAS_BACKEND"] = "jax"
     script = os.path.abspath("tests/installed_check.py")
     with session.chdir(dist):
