@@ -213,13 +213,20 @@ class PerSampleMean(ExtrasMetric):
         if y_true is not None:  # metrics of the predictions alone accept None
             y_true = ops.convert_to_tensor(y_true)
             check_batch_sizes(y_true, y_pred)
-        values = self.per_sample(y_true, y_pred)
-        # A sample whose prediction holds NaN is not counted, as in every metric.
+        values, weights = self.counted(
+            self.per_sample(y_true, y_pred), sample_weight
+        )
+        return values, weights, 0.0
+
+    @staticmethod
+    def counted(values: Tensor, sample_weight: Tensor | None) -> Any:
+        """`(values, weights)`: the weights broadcast to the values, and both 0
+        where a value is NaN (a sample whose prediction holds NaN is not
+        counted, as in every metric)."""
         counted = ops.logical_not(ops.isnan(values))
         weights = broadcast_sample_weight(sample_weight, static_shape(values))
         weights = ops.where(counted, weights, 0.0)
-        values = ops.where(counted, values, 0.0)
-        return values, weights, 0.0
+        return ops.where(counted, values, 0.0), weights
 
     def update_state(
         self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None

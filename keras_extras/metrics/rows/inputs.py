@@ -77,9 +77,8 @@ class RowMean(PerSampleMean):
     def weighted_values(
         self, y_true: Tensor, y_pred: Tensor, sample_weight: Tensor | None = None
     ) -> Any:
-        check_label_dtype(y_true)  # before any tensor is made of it
-        values, weights, _ = super().weighted_values(y_true, y_pred, sample_weight)
-        labels, _ = row_inputs(y_true, y_pred, self.num_classes)
+        labels, scores = row_inputs(y_true, y_pred, self.num_classes)
+        values, weights = self.counted(self.scored(labels, scores), sample_weight)
         invalid = self.invalid_rows(labels)
         if invalid is None:
             return values, weights, 0.0
@@ -102,7 +101,10 @@ class RowMean(PerSampleMean):
         return self.guard.apply(value)
 
     def per_sample(self, y_true: Tensor, y_pred: Tensor) -> Any:
-        labels, scores = row_inputs(y_true, y_pred, self.num_classes)
+        return self.scored(*row_inputs(y_true, y_pred, self.num_classes))
+
+    def scored(self, labels: Tensor, scores: Tensor) -> Any:
+        """`row_values`, NaN for a row with a NaN label or score."""
         unreadable = unreadable_rows(labels, scores)
         labels = ops.where(ops.isnan(labels), 0.0, labels)
         scores = ops.where(ops.isnan(scores), 0.0, scores)
