@@ -136,6 +136,52 @@ def test_a_backup_of_other_callbacks_is_refused(tmp_path):
         )
 
 
+def test_callbacks_of_one_class_are_told_apart(tmp_path):
+    """Two early stoppers swapped between runs (or Keras' replaced by
+    keras-extras'): refused, not given each other's state."""
+    x, y = data()
+
+    def fit(stoppers, interrupt_at=None):
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+        extra = [] if interrupt_at is None else [Interrupt(interrupt_at)]
+        model.fit(
+            x, y, epochs=6, verbose=0,
+            callbacks=[kec.BackupAndRestore(tmp_path), *stoppers, *extra],
+        )  # fmt: skip
+
+    with pytest.raises(KeyboardInterrupt):
+        fit([kec.EarlyStopping("loss"), kec.EarlyStopping("mae", mode="max")], 1)
+    with pytest.raises(ValueError, match=r"monitor='mae', mode='max'.*this run"):
+        fit([kec.EarlyStopping("mae", mode="max"), kec.EarlyStopping("loss")])
+    with pytest.raises(ValueError, match=r"keras_extras.*this run has .*keras\.src"):
+        fit(
+            [
+                keras.callbacks.EarlyStopping("loss"),
+                kec.EarlyStopping("mae", mode="max"),
+            ]
+        )
+
+
+def test_a_state_that_json_cannot_hold_is_refused_before_any_file(tmp_path):
+    class ByEpoch(keras.callbacks.Callback):
+        def get_state(self):
+            return {"by_epoch": {0: 1.0}}
+
+        def set_state(self, state):
+            pass
+
+    x, y = data()
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(TypeError, match=r"ByEpoch.get_state\(\)\['by_epoch'\].*key 0"):
+        model.fit(
+            x, y, epochs=2, verbose=0,
+            callbacks=[kec.BackupAndRestore(tmp_path), ByEpoch()],
+        )  # fmt: skip
+    assert not list(tmp_path.glob("backup-*"))
+
+
 def test_a_failed_save_leaves_the_previous_backup(tmp_path, monkeypatch):
     """A save that dies after writing the weights (as a kill would) leaves
     the previous backup whole: the run resumes from it."""

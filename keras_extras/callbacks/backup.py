@@ -63,8 +63,22 @@ def restore_callback_state(callback: Any, state: dict[str, Any]) -> None:
         setattr(callback, field, value)
 
 
-def _encode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
-    """`value` as JSON, its arrays (and tensors) moved into `arrays`."""
+def signature(callback: Any) -> str:
+    """What a backup records of a stateful callback, to match it on resume:
+    its class (with its module) and, for a monitor callback, what it watches
+    and which way (two callbacks of one class stay apart)."""
+    kind = type(callback)
+    name = f"{kind.__module__}.{kind.__qualname__}"
+    if hasattr(callback, "monitor"):
+        mode = getattr(callback, "requested_mode", getattr(callback, "mode", None))
+        name += f"(monitor={callback.monitor!r}, mode={mode!r})"
+    return name
+
+
+def _encode(value: Any, arrays: dict[str, np.ndarray], where: str = "state") -> Any:
+    """`value` as JSON, its arrays (and tensors) moved into `arrays`; a
+    `TypeError` naming `where` for a dict key that is not a string (JSON
+    would bring it back as one)."""
     if ops.is_tensor(value):
         value = ops.convert_to_numpy(value)
     if isinstance(value, np.ndarray):
@@ -74,9 +88,15 @@ def _encode(value: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, dict):
-        return {str(k): _encode(v, arrays) for k, v in value.items()}
+        for key in value:
+            if not isinstance(key, str):
+                raise TypeError(
+                    f"{where} must have string keys (it is saved as JSON). "
+                    f"Received: key {key!r} of type {type(key).__name__}"
+                )
+        return {k: _encode(v, arrays, f"{where}[{k!r}]") for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_encode(v, arrays) for v in value]
+        return [_encode(v, arrays, where) for v in value]
     return value
 
 
@@ -104,8 +124,9 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
       cooldown, best value), `ModelCheckpoint` (best value) and `History`
       (every epoch's logs);
     - any callback that implements the protocol: `get_state()` returns a dict
-      of JSON values and numpy arrays (or lists and dicts of them), and
-      `set_state(state)` takes it back. keras-extras' `EarlyStopping` does.
+      of JSON values (strings, numbers, None, lists, dicts with string keys;
+      tuples come back as lists) and numpy arrays, and `set_state(state)`
+      takes it back. keras-extras' `EarlyStopping` does.
 
     Keras' own callback restores weights, optimizer and epoch only: with it,
     `EarlyStopping` starts waiting again, and `ReduceLROnPlateau` forgets its
@@ -114,7 +135,8 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
     changes); each backup is complete or absent: its weights and state files
     are written under new names, then one small file naming them is replaced
     atomically, so a kill during a save leaves the previous backup usable. A
-    backup made with another list of stateful callbacks is refused with a
+    backup made with another list of stateful callbacks (each known by its
+    class and, for a monitor, its monitored key and mode) is refused with a
     `ValueError` naming both lists; one of another model fails to load its
     weights. It must come first in `callbacks` (a `ValueError` says so), and
     a run is the same run again when its batches come in the same order
@@ -198,7 +220,7 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
                 f"{path} is not a keras-extras backup of format {FORMAT}. "
                 f"Received: format={saved.get('format')!r}"
             )
-        names = [type(c).__name__ for c in self.stateful()]
+        names = [signature(c) for c in self.stateful()]
         if names != saved["callbacks"]:
             raise ValueError(
                 f"The backup in {self.backup_dir} was made with the stateful "
@@ -241,7 +263,10 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
         self.folder.mkdir(parents=True, exist_ok=True)
         stateful = self.stateful()
         arrays: dict[str, np.ndarray] = {}
-        states = [_encode(callback_state(c), arrays) for c in stateful]
+        states = [
+            _encode(callback_state(c), arrays, f"{type(c).__name__}.get_state()")
+            for c in stateful
+        ]
         weights = f"backup-{epoch}.weights.h5"
         saved_arrays = f"backup-{epoch}.npz"
         record = json.dumps(
@@ -250,7 +275,7 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
                 "epoch": epoch,
                 "weights": weights,
                 "arrays": saved_arrays,
-                "callbacks": [type(c).__name__ for c in stateful],
+                "callbacks": [signature(c) for c in stateful],
                 "states": states,
             }
         )  # before any file is written: a state JSON cannot hold fails here

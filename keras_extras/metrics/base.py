@@ -213,9 +213,7 @@ class PerSampleMean(ExtrasMetric):
         if y_true is not None:  # metrics of the predictions alone accept None
             y_true = ops.convert_to_tensor(y_true)
             check_batch_sizes(y_true, y_pred)
-        values, weights = self.counted(
-            self.per_sample(y_true, y_pred), sample_weight
-        )
+        values, weights = self.counted(self.per_sample(y_true, y_pred), sample_weight)
         return values, weights, 0.0
 
     @staticmethod
