@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+from pathlib import Path
 
 
 def describe() -> dict:
@@ -36,3 +37,33 @@ def describe() -> dict:
         "python": platform.python_version(),
         "versions": versions,
     }
+
+
+RESULTS = Path(__file__).parent / "results"
+"""Where the benchmarks write their results."""
+
+
+def machine_cell(machine: dict) -> str:
+    """A result's machine as a table cell: processor, cores, date."""
+    return f"{machine['cpu']}, {machine['cores']} cores, {machine['date'][:10]}"
+
+
+def save_result(name: str, **parts: object) -> int:
+    """Write `{"machine": describe(), **parts}` to results/<name>-<backend>.json
+    and print it."""
+    import json
+
+    import keras
+
+    result = {"machine": describe(), **parts}
+    text = json.dumps(result, indent=2)
+    (RESULTS / f"{name}-{keras.backend.backend()}.json").write_text(text + "\n")
+    print(text)
+    return 0
+
+
+def write_report(name: str, text: str) -> int:
+    """Write a report's tables to results/<name>.md and print them."""
+    (RESULTS / f"{name}.md").write_text(text)
+    print(text)
+    return 0

@@ -27,7 +27,8 @@ import statistics
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results"
+from benchmarks._machine import RESULTS, machine_cell, save_result, write_report
+
 FEATURES, BATCH, STEPS = 16, 64, 50
 OFFSETS = (0.0, 1e3, 1e4, 1e5, 1e6)
 
@@ -159,8 +160,9 @@ def report(directory: Path = RESULTS) -> str:
             for k in order
         ]
         lines.append(
-            f"| {machine['backend']} | {machine['cpu']}, {machine['cores']} cores, "
-            f"{machine['date'][:10]} | " + " | ".join(cells) + " |"
+            f"| {machine['backend']} | {machine_cell(machine)} | "
+            + " | ".join(cells)
+            + " |"
         )
     lines += [
         "",
@@ -195,23 +197,12 @@ def main(argv=None) -> int:
     parser.add_argument("--report", action="store_true")
     args = parser.parse_args(argv)
     if args.report:
-        text = report()
-        (RESULTS / "regression.md").write_text(text)
-        print(text)
-        return 0
-    import keras
-
-    from benchmarks._machine import describe
-
-    result = {
-        "machine": describe(),
-        "overhead": overhead(args.repeats),
-        "accuracy": accuracy(),
-    }
-    path = RESULTS / f"regression-{keras.backend.backend()}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    return 0
+        return write_report("regression", report())
+    return save_result(
+        "regression",
+        overhead=overhead(args.repeats),
+        accuracy=accuracy(),
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,8 @@ import json
 import tempfile
 from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results"
+from benchmarks._machine import RESULTS, save_result, write_report
+
 EPOCHS = 40
 
 
@@ -131,19 +132,8 @@ def main(argv=None) -> int:
     parser.add_argument("--report", action="store_true")
     args = parser.parse_args(argv)
     if args.report:
-        text = report()
-        (RESULTS / "resume.md").write_text(text)
-        print(text)
-        return 0
-    import keras
-
-    from benchmarks._machine import describe
-
-    result = {"machine": describe(), "runs": compare()}
-    path = RESULTS / f"resume-{keras.backend.backend()}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    return 0
+        return write_report("resume", report())
+    return save_result("resume", runs=compare())
 
 
 if __name__ == "__main__":

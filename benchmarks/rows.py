@@ -34,7 +34,8 @@ import statistics
 import time
 from pathlib import Path
 
-RESULTS = Path(__file__).parent / "results"
+from benchmarks._machine import RESULTS, machine_cell, save_result, write_report
+
 FEATURES, BATCH, STEPS = 64, 32, 20
 LABELS, ITEMS = 200, 1000
 
@@ -334,8 +335,7 @@ def report(directory: Path = RESULTS) -> str:
                     for name in ("none", *names)
                 ]
                 lines.append(
-                    f"| {machine['backend']} | {machine['cpu']}, "
-                    f"{machine['cores']} cores, {machine['date'][:10]} | "
+                    f"| {machine['backend']} | {machine_cell(machine)} | "
                     + " | ".join(cells)
                     + " |"
                 )
@@ -390,23 +390,12 @@ def main(argv=None) -> int:
         print(json.dumps(accuracy(), indent=2))
         return 0
     if args.report:
-        text = report()
-        (RESULTS / "rows.md").write_text(text)
-        print(text)
-        return 0
-    import keras
-
-    from benchmarks._machine import describe
-
-    result = {
-        "machine": describe(),
-        "overhead": overhead(args.repeats),
-        "accuracy": accuracy(),
-    }
-    path = RESULTS / f"rows-{keras.backend.backend()}.json"
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    return 0
+        return write_report("rows", report())
+    return save_result(
+        "rows",
+        overhead=overhead(args.repeats),
+        accuracy=accuracy(),
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import subprocess
+import sys
+import time
 
 import keras
 import numpy as np
@@ -250,3 +254,32 @@ def assert_same_results(got, expected, atol=1e-6):
             assert np.all(inside) and np.all(np.isfinite(got[key])), key
             continue
         np.testing.assert_allclose(got[key], value, atol=atol, err_msg=key)
+
+
+@contextlib.contextmanager
+def running_until_written(script, directory, written):
+    """Run `python -c script directory` until `directory / written` exists
+    (after a "ready" line), yield the process, and kill it on the way out."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, str(directory)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout.readline().strip() == "ready"
+        deadline = time.monotonic() + 120
+        while not (directory / written).exists():
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.02)
+        yield process
+    finally:
+        process.kill()
+        process.wait()
+
+
+def kill_at_a_random_moment(script, directory, written, rng):
+    """`running_until_written`, then SIGKILL at a random moment of the next
+    1.5 s (training that saves every epoch spends most of it saving)."""
+    with running_until_written(script, directory, written):
+        time.sleep(rng.uniform(0.0, 1.5))

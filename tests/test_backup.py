@@ -3,14 +3,12 @@ with fresh objects is the run it would have been (stopped epoch, learning rate,
 weights, History), where Keras' own callback loses the callbacks' state."""
 
 import json
-import subprocess
-import sys
 import textwrap
-import time
 
 import keras
 import numpy as np
 import pytest
+from helpers import kill_at_a_random_moment
 
 import keras_extras.callbacks as kec
 from keras_extras.callbacks import backup as backup_module
@@ -288,20 +286,7 @@ def test_a_sigkill_during_saves_leaves_a_backup_that_resumes(tmp_path):
     rng = np.random.default_rng(0)
     for attempt in range(2):
         directory = tmp_path / str(attempt)
-        process = subprocess.Popen(
-            [sys.executable, "-c", KILL_SCRIPT, str(directory)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert process.stdout.readline().strip() == "ready"
-        deadline = time.monotonic() + 120
-        while not (directory / backup_module.STATE_FILE).exists():
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 1.5))  # the moment of the kill
-        process.kill()
-        process.wait()
+        kill_at_a_random_moment(KILL_SCRIPT, directory, backup_module.STATE_FILE, rng)
         saved = json.loads((directory / backup_module.STATE_FILE).read_text())
         net = keras.Sequential(
             [keras.Input(shape=(256,)), keras.layers.Dense(512), keras.layers.Dense(3)]

@@ -2,7 +2,6 @@
 
 import importlib.util
 import json
-import subprocess
 import sys
 import textwrap
 import time
@@ -11,6 +10,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from helpers import kill_at_a_random_moment, running_until_written
 from sklearn import metrics as skm
 
 from keras_extras.callbacks import (
@@ -292,20 +292,7 @@ def kill_during_saves(tmp_path, attempts, seed=0):
     rng = np.random.default_rng(seed)
     for attempt in range(attempts):
         directory = tmp_path / str(attempt)
-        process = subprocess.Popen(
-            [sys.executable, "-c", KILL_SCRIPT, str(directory)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert process.stdout.readline().strip() == "ready"
-        deadline = time.monotonic() + 120
-        while not (directory / "checkpoints.json").exists():
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 1.5))
-        process.kill()
-        process.wait()
+        kill_at_a_random_moment(KILL_SCRIPT, directory, "checkpoints.json", rng)
         manifest = json.loads((directory / "checkpoints.json").read_text())
         assert manifest["checkpoints"]
         for checkpoint in manifest["checkpoints"]:
@@ -395,27 +382,13 @@ def test_best_checkpoints_refuses_another_monitor_on_resume(tmp_path):
 
 
 def test_best_checkpoints_leaves_a_live_run_alone(tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-c", KILL_SCRIPT, str(tmp_path)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout.readline().strip() == "ready"
-        deadline = time.monotonic() + 120
-        while not (tmp_path / "checkpoints.json").exists():
-            assert time.monotonic() < deadline and process.poll() is None
-            time.sleep(0.02)
+    with running_until_written(KILL_SCRIPT, tmp_path, "checkpoints.json") as process:
         x, y = data(16)
         intruder = BestCheckpoints(tmp_path, monitor="loss")
         with pytest.raises(RuntimeError, match=f"live run \\(process {process.pid}"):
             model().fit(x, y, epochs=2, verbose=0, callbacks=[intruder])
         time.sleep(0.5)
         assert process.poll() is None  # the first run goes on saving
-    finally:
-        process.kill()
-        process.wait()
     # Once that run is dead, its lock and half-written files are taken over.
     (tmp_path / f".tmp-{process.pid}-epoch001-0.5000.keras").write_text("half")
     keep = BestCheckpoints(tmp_path, monitor="loss", save_top_k=1)

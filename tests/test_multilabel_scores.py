@@ -45,6 +45,21 @@ SAMPLE_SCORES = {
 }
 
 
+def sklearn_scores(truth, decided, weights):
+    """scikit-learn's "samples" F1, exact match, Hamming loss and MCC (not
+    averaged: the labels' pooled 2x2 matrix, as for any average)."""
+    return {
+        "f1": skm.f1_score(
+            truth, decided, average="samples", sample_weight=weights, zero_division=0
+        ),
+        "exact_match": skm.accuracy_score(truth, decided, sample_weight=weights),
+        "hamming_loss": skm.hamming_loss(truth, decided, sample_weight=weights),
+        "mcc": skm.matthews_corrcoef(
+            truth.ravel(), decided.ravel(), sample_weight=np.repeat(weights, LABELS)
+        ),
+    }
+
+
 def evaluate_logs(make_metric, truth, scores, weights):
     """Every key of a metric's result after a compiled `evaluate` in batches."""
     model = pass_through_model(scores.shape, [make_metric()])
@@ -102,17 +117,7 @@ def test_exact_match_hamming_loss_and_sample_averages_share_one_state():
             threshold=THRESHOLDS,
         )
 
-    want = {
-        "f1": skm.f1_score(
-            truth, decided, average="samples", sample_weight=weights, zero_division=0
-        ),
-        "exact_match": skm.accuracy_score(truth, decided, sample_weight=weights),
-        "hamming_loss": skm.hamming_loss(truth, decided, sample_weight=weights),
-        # Not averaged: the labels' pooled 2x2 matrix, as for any average.
-        "mcc": skm.matthews_corrcoef(
-            truth.ravel(), decided.ravel(), sample_weight=np.repeat(weights, LABELS)
-        ),
-    }
+    want = sklearn_scores(truth, decided, weights)
     metric = make()
     got = run_metric(metric, batches(truth, scores, weights))
     logs = evaluate_logs(make, truth, scores, weights)
@@ -248,16 +253,7 @@ def test_bootstrap_intervals_of_the_multilabel_state():
             seed=1,
         )
 
-    want = {
-        "f1": skm.f1_score(
-            truth, decided, average="samples", sample_weight=weights, zero_division=0
-        ),
-        "exact_match": skm.accuracy_score(truth, decided, sample_weight=weights),
-        "hamming_loss": skm.hamming_loss(truth, decided, sample_weight=weights),
-        "mcc": skm.matthews_corrcoef(
-            truth.ravel(), decided.ravel(), sample_weight=np.repeat(weights, LABELS)
-        ),
-    }
+    want = sklearn_scores(truth, decided, weights)
     for got in (
         run_metric(make(), batches(truth, scores, weights)),
         evaluate_logs(make, truth, scores, weights),

@@ -185,10 +185,14 @@ class ExpectedCalibrationError(ExtrasMetric):
                 "y_pred) and task='multilabel'. Received: "
                 f"num_classes={num_classes!r}, task={task!r}"
             )
-        self.labels = self.num_classes if task == "multilabel" else None
         # Rows: weight, confidence sum and hit sum of each bin (of each label).
         self.bins = CompensatedSum(self, "bins", (3, *self.cells))
         self.score_range = ScoreRangeGuard(self)
+
+    @property
+    def labels(self) -> int | None:
+        """The labels binned apart (multilabel), or None."""
+        return self.num_classes if self.task == "multilabel" else None
 
     @property
     def cells(self) -> tuple[int, ...]:

@@ -312,21 +312,20 @@ class ConfusionStateMetric(ExtrasMetric):
         state, _ = self.built_state()
         if self.layout == "matrix":
             if self.task == "multilabel":
-                return self.multilabel_statistics(state.value(), self.row_sums)
+                rows = None if self.row_sums is None else self.row_sums.value()
+                return self.multilabel_statistics(state.value(), rows)
             return ClassStatistics.from_matrix(self.confusion_matrix(), self.task)
         return self.statistics_of(state.value())
 
     def multilabel_statistics(
-        self, counts: Tensor, row_sums: Any = None
+        self, counts: Tensor, row_sums: Tensor | None = None
     ) -> ClassStatistics:
         """`ClassStatistics` of flat multilabel counts `(..., 4 C)` and of the
-        sums over rows `(..., K)` (a `CompensatedSum` or a tensor)."""
+        sums over rows `(..., K)`."""
         _, num_classes = self.built_state()
         shape = (*tuple(counts.shape[:-1]), num_classes, 2, 2)
         sums = {}
         if row_sums is not None:
-            if not ops.is_tensor(row_sums):
-                row_sums = row_sums.value()
             values = ops.unstack(row_sums, num=len(self.row_layout), axis=-1)
             sums = dict(zip(self.row_layout, values, strict=True))
         return ClassStatistics.from_matrix(
