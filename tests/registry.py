@@ -262,6 +262,22 @@ METRICS: dict[str, Entry] = {
         bad=((lambda: kem.ConcordanceCorrelation(num_outputs=1.5), "num_outputs"),),
         inputs="regression",
     ),
+    "spearman": Entry(
+        lambda: kem.SpearmanCorrelation(num_outputs=3, multioutput="raw_values"),
+        bad=(
+            (lambda: kem.SpearmanCorrelation(num_bins=4), "num_bins=4"),
+            (lambda: kem.SpearmanCorrelation(value_range=(1.0, 0.0)), r"\(1.0, 0.0\)"),
+        ),
+        inputs="regression",
+    ),
+    "kendall": Entry(
+        lambda: kem.KendallTau(num_bins=64, num_outputs=3),
+        bad=(
+            (lambda: kem.KendallTau(num_bins=5000), "num_bins=5000"),
+            (lambda: kem.KendallTau(value_range=3), "value_range=3"),
+        ),
+        inputs="regression",
+    ),
     "r2": Entry(
         lambda: kem.R2Score(3, "variance_weighted", num_regressors=2),
         bad=((lambda: kem.R2Score(num_regressors=-1), "num_regressors=-1"),),

@@ -46,6 +46,42 @@ def concordance(t, p, w):
     )
 
 
+def weighted_midranks(v, w):
+    """Each value's weight below it plus half its tie group's weight."""
+    below = np.array([w[v < x].sum() for x in v])
+    tied = np.array([w[v == x].sum() for x in v])
+    return below + tied / 2
+
+
+def spearman(t, p, w):
+    """Pearson's correlation of weighted mid-ranks (scipy's `spearmanr` for
+    unit weights: test_rank_references_are_scipy_for_unit_weights)."""
+    return np.array(
+        [
+            pearson(
+                weighted_midranks(t[:, k], w)[:, None],
+                weighted_midranks(p[:, k], w)[:, None],
+                w,
+            )[0]
+            for k in range(t.shape[1])
+        ]
+    )
+
+
+def kendall(t, p, w):
+    """Tau-b with each pair of samples weighing w_i * w_j (scipy's
+    `kendalltau` for unit weights)."""
+    pair = np.triu(w[:, None] * w[None, :], 1)
+    values = []
+    for k in range(t.shape[1]):
+        dt = np.sign(t[:, k, None] - t[None, :, k])
+        dp = np.sign(p[:, k, None] - p[None, :, k])
+        score = np.sum(pair * dt * dp)
+        untied_t, untied_p = np.sum(pair * (dt != 0)), np.sum(pair * (dp != 0))
+        values.append(score / np.sqrt(untied_t * untied_p))
+    return np.array(values)
+
+
 def per_column(score):
     def reference(t, p, w):
         return np.array([score(t[:, k], p[:, k], w) for k in range(t.shape[1])])
@@ -72,6 +108,16 @@ CASES = {
     "concordance": (
         lambda d, m: kem.ConcordanceCorrelation(num_outputs=d, multioutput=m),
         concordance,
+        False,
+    ),
+    "spearman": (
+        lambda d, m: kem.SpearmanCorrelation(num_outputs=d, multioutput=m),
+        spearman,
+        False,
+    ),
+    "kendall": (
+        lambda d, m: kem.KendallTau(num_outputs=d, multioutput=m),
+        kendall,
         False,
     ),
     "r2": (
@@ -111,6 +157,8 @@ CASES = {
         False,
     ),
 }
+
+RANK = ("spearman", "kendall")  # bounded tables: no exact merge of other grids
 
 # (location, scale) of the targets: centred, then |mean| / std of 1e3 and 1e4
 # and house prices.
@@ -155,8 +203,11 @@ def _output_index(key):
 
 
 def tolerance(name, offset):
-    """Absolute for the scores in [-1, 1] (1e-5, or 1e-4 far from 0), relative
-    for the losses (1e-5 of their value)."""
+    """Absolute for the scores in [-1, 1] (1e-5, or 1e-4 far from 0; 1e-3 for
+    the rank correlations, whose tables interpolate ranks within a bin:
+    tests/test_rank.py), relative for the losses (1e-5 of their value)."""
+    if name in RANK:
+        return 1e-3
     if name in ("pearson", "concordance", "r2", "explained_variance"):
         return 1e-5 if offset == "centred" else 1e-4
     return None
@@ -260,8 +311,13 @@ def test_tweedie_powers_and_the_domain_rule(power):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_two_replicas_merge_by_addition(name):
-    """Each replica sees half the batches; their summed state is the whole."""
+    """Each replica sees half the batches; their summed state (the variables
+    aggregated by "sum", as `merge_state` does) is the whole. The rank
+    correlations' replicas share a fixed grid (tests/test_rank.py: other grids
+    give NaN)."""
     make, _, positive = CASES[name]
+    if name in RANK:
+        make = _with_grid(make, value_range=(1e5, 3e5))
     t, p, w = data(3, "houses", seed=6, positive=positive)
     parts = batches(t, p, w)
     whole, first, second = (make(3, "raw_values") for _ in range(3))
@@ -269,7 +325,8 @@ def test_two_replicas_merge_by_addition(name):
     run_metric(first, parts[::2])
     run_metric(second, parts[1::2])
     for a, b in zip(first.variables, second.variables, strict=True):
-        a.assign(a + b)
+        if a.aggregation == "sum":
+            a.assign(a + b)
     np.testing.assert_allclose(
         as_array(to_numpy(first.result())), expected_value, rtol=1e-6, atol=1e-7
     )
@@ -399,7 +456,15 @@ def test_a_regressor_trained_in_fit_logs_what_sklearn_computes():
     )
 
 
-@pytest.mark.parametrize("name", sorted(CASES))
+def _with_grid(make, **grid):
+    def made(outputs, multioutput):
+        cls = type(make(1, "uniform_average"))
+        return cls(num_outputs=outputs, multioutput=multioutput, **grid)
+
+    return made
+
+
+@pytest.mark.parametrize("name", sorted(set(CASES) - set(RANK)))
 def test_bootstrap_intervals_around_the_metric_alone(name):
     """`Bootstrap` of each regression metric: its point value is the metric's,
     per output with "raw_values", inside its interval; compiled too (for a

@@ -274,6 +274,8 @@ def _check_metric(metric: Any, replicates: int) -> tuple[int, ...]:
             "curve metric (AUROC, AveragePrecision, PrecisionAtRecall, ...), "
             "ExpectedCalibrationError, BrierScore, a per-sample mean "
             "(UniformKLDivergence, PredictiveEntropy) or a regression metric "
-            f"(PearsonCorrelation, R2Score, ...). Received: {metric!r}"
+            "(PearsonCorrelation, R2Score, ...; not the rank correlations, whose "
+            "table of num_bins**2 cells each replicate would copy). Received: "
+            f"{metric!r}"
         )
     return tuple(metric.replicate_state_shape(replicates))

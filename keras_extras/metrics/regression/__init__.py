@@ -5,6 +5,7 @@ sample seen, with exact state that replicas merge by addition.
 - `moments`: the regression input rule and `ExactMoments`;
 - `correlation`: `PearsonCorrelation`, `ConcordanceCorrelation`;
 - `variance`: `R2Score`, `ExplainedVariance`;
+- `rank_table`, `rank`: `SpearmanCorrelation`, `KendallTau` in bounded memory;
 - `errors`: per-value means (`MeanPinballLoss`, `TweedieDeviance`,
   `SymmetricMeanAbsolutePercentageError`) and `WeightedMeanAbsolutePercentageError`.
 """
@@ -19,14 +20,17 @@ from keras_extras.metrics.regression.errors import (
     TweedieDeviance,
     WeightedMeanAbsolutePercentageError,
 )
+from keras_extras.metrics.regression.rank import KendallTau, SpearmanCorrelation
 from keras_extras.metrics.regression.variance import ExplainedVariance, R2Score
 
 __all__ = [
     "ConcordanceCorrelation",
     "ExplainedVariance",
+    "KendallTau",
     "MeanPinballLoss",
     "PearsonCorrelation",
     "R2Score",
+    "SpearmanCorrelation",
     "SymmetricMeanAbsolutePercentageError",
     "TweedieDeviance",
     "WeightedMeanAbsolutePercentageError",
