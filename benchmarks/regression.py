@@ -1,5 +1,6 @@
 """Regression metrics: overhead per training step against Keras' `R2Score` and
-`MeanSquaredError`, and accuracy against scipy / scikit-learn on targets far
+`MeanSquaredError` (the rank correlations' too: `SpearmanCorrelation` and
+`KendallTau` with 256 bins), and accuracy against scipy / scikit-learn on targets far
 from 0.
 
 Overhead: the same regressor (16 features, a hidden layer of 64, one output,
@@ -45,6 +46,8 @@ def configs():
         "extras_r2": lambda: [kem.R2Score()],
         "extras_pearson": lambda: [kem.PearsonCorrelation()],
         "extras_pinball": lambda: [kem.MeanPinballLoss(0.9)],
+        "extras_spearman": lambda: [kem.SpearmanCorrelation()],
+        "extras_kendall": lambda: [kem.KendallTau()],
         "extras_all_8": lambda: [
             kem.R2Score(),
             kem.ExplainedVariance(),
@@ -144,14 +147,15 @@ def report(directory: Path = RESULTS) -> str:
         f"without metrics; batch {BATCH}, one output):",
         "",
         "| backend | machine | none | Keras `MeanSquaredError` | Keras `R2Score` "
-        "| `R2Score` | `PearsonCorrelation` | `MeanPinballLoss` | all 8 |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| `R2Score` | `PearsonCorrelation` | `MeanPinballLoss` | "
+        "`SpearmanCorrelation` | `KendallTau` | all 8 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     results = [
         json.loads(p.read_text()) for p in sorted(directory.glob("regression-*.json"))
     ]
     order = ("none", "keras_mse", "keras_r2", "extras_r2", "extras_pearson")
-    order += ("extras_pinball", "extras_all_8")
+    order += ("extras_pinball", "extras_spearman", "extras_kendall", "extras_all_8")
     for result in results:
         machine = result["machine"]
         cells = [

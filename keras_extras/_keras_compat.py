@@ -40,6 +40,10 @@ private names here and nowhere else:
   frame up from a callback's `set_model` that list is `self`, with its
   `callbacks` (History and the progress bar included).
 
+- `Layer._flatten_layers`: every layer inside a model, nested models and
+  layers that hold layers included (`model.layers` lists only the top ones);
+  weight averaging finds the batch-norm layers to recompute with it.
+
 `tests/test_keras_compat.py` checks each against the installed Keras; when Keras
 changes them, these functions raise a `RuntimeError` that names the Keras version
 instead of silently doing nothing.
@@ -194,3 +198,11 @@ def sibling_callbacks(callback: Any) -> list[Any]:
             if any(c is callback for c in held):
                 return list(held)
     return []
+
+
+def all_layers(model: Any) -> list[Any]:
+    """Every layer inside `model`, at any depth (not `model` itself)."""
+    flatten = getattr(model, "_flatten_layers", None)
+    if flatten is None:
+        raise _changed("Layer._flatten_layers")
+    return list(flatten(include_self=False, recursive=True))

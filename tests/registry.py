@@ -406,6 +406,16 @@ CALLBACKS: dict[str, Entry] = {
             _validation(), num_replicates=20, confidence=0.9, seed=1
         )
     ),
+    "swa": Entry(
+        lambda: kec.StochasticWeightAveraging(
+            start_epoch=2, validate_average=True, batch_size=16
+        ),
+        bad=(
+            (lambda: kec.StochasticWeightAveraging(start_epoch=-1), "start_epoch=-1"),
+            (lambda: kec.StochasticWeightAveraging(batch_norm_data=3), "int"),
+            (lambda: kec.StochasticWeightAveraging(validate_average=1), "=1"),
+        ),
+    ),
     "plot_history": Entry(lambda: kec.PlotHistory("history.png", every_n_epochs=5)),
     "confusion_matrix_plot": Entry(
         lambda: kec.ConfusionMatrixPlot(_validation(), "cm.png", normalize="pred"),

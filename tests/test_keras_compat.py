@@ -185,3 +185,13 @@ def test_a_callback_finds_its_siblings_and_fit_starts_from_the_set_epoch():
     assert any(isinstance(c, keras.callbacks.History) for c in siblings), VERSION
     assert seen["epochs"] == [2, 3], f"{VERSION} no longer reads _initial_epoch"
     assert _keras_compat.sibling_callbacks(probe) == []  # not inside a fit
+
+
+def test_every_layer_of_a_model_is_found_at_any_depth():
+    inner = keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(3), keras.layers.BatchNormalization()]
+    )
+    outer = keras.Sequential([keras.Input((3,)), inner, keras.layers.Dense(1)])
+    kinds = [type(layer).__name__ for layer in _keras_compat.all_layers(outer)]
+    assert kinds.count("BatchNormalization") == 1, f"{VERSION}: {kinds}"
+    assert "Sequential" in kinds and kinds.count("Dense") == 2, f"{VERSION}: {kinds}"

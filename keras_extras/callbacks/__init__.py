@@ -1,6 +1,7 @@
 """Backend-agnostic Keras 3 callbacks: Keras' public API and `keras.ops`; every
 private Keras name they read goes through `keras_extras._keras_compat`."""
 
+from keras_extras.callbacks.averaging import StochasticWeightAveraging
 from keras_extras.callbacks.backup import BackupAndRestore
 from keras_extras.callbacks.checkpoints import BestCheckpoints
 from keras_extras.callbacks.early_stopping import EarlyStopping
@@ -29,6 +30,7 @@ __all__ = [
     "LearningRateMonitor",
     "PlotHistory",
     "ReliabilityDiagram",
+    "StochasticWeightAveraging",
     "ThroughputMonitor",
     "TimeLimit",
 ]

@@ -56,11 +56,6 @@ def _exclusive_cumsum(x: Tensor, axis: int) -> Any:
     return ops.cumsum(x, axis=axis) - x
 
 
-def _exclusive_reverse_cumsum(x: Tensor, axis: int) -> Any:
-    """Sum of the entries after each along `axis`."""
-    return ops.flip(ops.cumsum(ops.flip(x, axis=axis), axis=axis), axis=axis) - x
-
-
 class RankTable:
     """The joint table of bins of one metric's targets and predictions, per
     output (see the module docstring), and the rank correlations read from it.
@@ -199,29 +194,30 @@ class RankTable:
         """Kendall's tau-b per output `(D,)`."""
         r = self._ranks()
         weight, sum_x, sum_y, _ = ops.unstack(self.cells.value, num=4, axis=-1)
-        # Pairs in different bins of both variables, each once (a' > a).
-        later = _exclusive_reverse_cumsum(weight, axis=1)
-        above = _exclusive_reverse_cumsum(later, axis=2)
-        below = _exclusive_cumsum(later, axis=2)
-        score = ops.sum(weight * (above - below), axis=(1, 2))
         # Pairs in one bin of distinct values of one variable, in different
         # bins of the other: concordant or not by their in-bin places, whose
         # expected sign is twice the difference of their interpolated in-bin
-        # ranks (`in_bin`: the sum of those ranks over a cell).
-        for axis, places, variable in ((2, sum_x, 0), (1, sum_y, 1)):
-            slope = r["slope"][:, variable]
-            mean = r["mean"][:, variable]
-            distinct = r["distinct"][:, variable]
-            if variable == 0:  # x's bin a is axis 1 of the table
-                slope, mean, distinct = (v[:, :, None] for v in (slope, mean, distinct))
-            else:
-                slope, mean, distinct = (v[:, None, :] for v in (slope, mean, distinct))
-            in_bin = weight * (0.5 - slope * mean) + slope * places
-            before = _exclusive_cumsum(weight, axis=axis)
-            ranks_before = _exclusive_cumsum(in_bin, axis=axis)
-            score = score + 2.0 * ops.sum(
-                distinct * (before * in_bin - weight * ranks_before), axis=(1, 2)
-            )
+        # ranks (`in_x`, `in_y`: the sums of those ranks over a cell).
+        slope, mean, distinct = r["slope"], r["mean"], r["distinct"]
+        in_x = weight * (0.5 - slope[:, 0, :, None] * mean[:, 0, :, None])
+        in_x = in_x + slope[:, 0, :, None] * sum_x
+        in_y = weight * (0.5 - slope[:, 1, None, :] * mean[:, 1, None, :])
+        in_y = in_y + slope[:, 1, None, :] * sum_y
+        # Two cumulative sums (each over stacked tables: XLA's CPU cumsum is
+        # slow) give every sum over earlier or later bins used below.
+        down = ops.cumsum(ops.stack([weight, in_y]), axis=2)  # over a (axis 1)
+        later = down[0, :, -1:, :] - down[0]  # weight in bins a' > a
+        across = ops.cumsum(ops.stack([later, weight, in_x]), axis=3)  # over b
+        below = across[0] - later  # sum of `later` over b' < b
+        above = across[0, :, :, -1:] - across[0]  # ... over b' > b
+        # Pairs in different bins of both variables, each once (a' > a).
+        score = ops.sum(weight * (above - below), axis=(1, 2))
+        same_a = (across[1] - weight) * in_x - weight * (across[2] - in_x)
+        same_b = (down[0] - weight) * in_y - weight * (down[1] - in_y)
+        score = score + 2.0 * ops.sum(
+            distinct[:, 0, :, None] * same_a + distinct[:, 1, None, :] * same_b,
+            axis=(1, 2),
+        )
         total = r["total"]
         squared = ops.sum(r["weights2"][:, 0], axis=-1)
         pairs = (total * total - squared) / 2.0
