@@ -65,7 +65,8 @@ class Recorder(keras.callbacks.Callback):
 
 
 def _mean(recorded, epochs):
-    return [np.mean(group, axis=0) for group in zip(*(recorded[e] for e in epochs))]
+    chosen = [recorded[e] for e in epochs]
+    return [np.mean(group, axis=0) for group in zip(*chosen, strict=True)]
 
 
 def _assert_weights(got, want, atol=1e-6):
@@ -96,8 +97,9 @@ def test_the_average_is_torch_averaged_models():
     x, y = _data()
     model = _model()
     ends = Recorder("on_epoch_end")
+    swa = kec.StochasticWeightAveraging(start_epoch=START)
     model.fit(x, y, epochs=EPOCHS, batch_size=16, shuffle=False, verbose=0,
-              callbacks=[ends, kec.StochasticWeightAveraging(start_epoch=START)])  # fmt: skip
+              callbacks=[ends, swa])  # fmt: skip
 
     class Holder(torch.nn.Module):
         def __init__(self, values):

@@ -25,7 +25,7 @@ def unpack_validation_data(validation_data: Any) -> Any:
     if _is_arrays(validation_data):
         x, y, *rest = validation_data
         return x, y, (rest[0] if rest else None)
-    if _is_dataset(validation_data):
+    if is_dataset(validation_data):
         return validation_data
     raise ValueError(
         "Invalid `validation_data`: expected a tuple (x, y) or (x, y, "
@@ -35,13 +35,15 @@ def unpack_validation_data(validation_data: Any) -> Any:
     )
 
 
-def _is_dataset(data: Any) -> bool:
+def is_dataset(data: Any) -> bool:
+    """Whether `data` is a dataset of batches (not arrays or a tuple of them)."""
     if isinstance(data, (str, bytes, dict, np.ndarray)) or _is_arrays(data):
         return False
     return isinstance(data, keras.utils.PyDataset) or hasattr(data, "__iter__")
 
 
-def _batches(dataset: Any) -> Iterator[Any]:
+def batches_of(dataset: Any) -> Iterator[Any]:
+    """The batches of a dataset (a `PyDataset` by index, others by iterating)."""
     if isinstance(dataset, keras.utils.PyDataset):
         for index in range(len(dataset)):
             yield dataset[index]
@@ -102,7 +104,7 @@ def predictions_on(
             predictions = model.predict(x, batch_size=256, verbose=0)
         else:
             found: list[tuple[Any, Any, Any]] = []
-            for batch in _batches(data):
+            for batch in batches_of(data):
                 if not _is_arrays(batch):
                     raise ValueError(
                         "Invalid `validation_data`: each batch must be (x, y) or "

@@ -12,7 +12,7 @@ from keras import ops
 
 from keras_extras import _keras_compat
 from keras_extras._validation import check_bool, check_int
-from keras_extras.callbacks._validation_data import _batches, _is_dataset
+from keras_extras.callbacks._validation_data import batches_of, is_dataset
 from keras_extras.callbacks.base import ConfigMixin
 
 
@@ -96,7 +96,7 @@ class StochasticWeightAveraging(ConfigMixin, keras.callbacks.Callback):
         self.validate_average = check_bool("validate_average", validate_average)
         self.batch_size = check_int("batch_size", batch_size)
         if batch_norm_data is not None and not (
-            _is_dataset(batch_norm_data)
+            is_dataset(batch_norm_data)
             or isinstance(batch_norm_data, (tuple, list, dict, np.ndarray))
             or ops.is_tensor(batch_norm_data)
         ):
@@ -195,16 +195,16 @@ class StochasticWeightAveraging(ConfigMixin, keras.callbacks.Callback):
         data = self.batch_norm_data
         if isinstance(data, tuple):
             data = data[0]
-        if _is_dataset(data) and not (
+        if is_dataset(data) and not (
             isinstance(data, (list, dict)) or ops.is_tensor(data)
         ):
-            for batch in _batches(data):
+            for batch in batches_of(data):
                 yield batch[0] if isinstance(batch, (tuple, list)) else batch
             return
         size = len(keras.tree.flatten(data)[0])
         for start in range(0, size, self.batch_size):
-            stop = start + self.batch_size
-            yield keras.tree.map_structure(lambda a: a[start:stop], data)
+            part = slice(start, start + self.batch_size)
+            yield keras.tree.map_structure(lambda a, part=part: a[part], data)
 
     def recompute_batch_norm(self) -> int:
         """Recompute the moving statistics of the model's trainable
