@@ -303,3 +303,59 @@ def test_a_sigkill_during_saves_leaves_a_backup_that_resumes(tmp_path):
         )  # fmt: skip
         assert history.epoch[-1] == saved["epoch"]
         assert len(stop.best_weights) == len(net.get_weights())
+
+
+class FakeTime(keras.callbacks.Callback):
+    """A clock that moves one second per training step, from `start` (a new
+    process's clock reads something else than the old one's)."""
+
+    def __init__(self, start):
+        super().__init__()
+        self.now = float(start)
+
+    def __call__(self):
+        return self.now
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.now += 1.0
+
+
+def test_time_limit_plot_history_and_a_bootstrap_metric_resume(tmp_path):
+    """A resumed run has what was left of its time budget (not all of it
+    again), its plot shows every epoch, and a Bootstrap metric's draws are the
+    straight run's (its generator starts again at each epoch's reset)."""
+    import keras_extras.metrics as kem
+
+    x, y = data()  # 4 steps of 16 per epoch: the budget of 10 s ends in epoch 2
+
+    def run(directory, start, interrupt_at=None):
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        metric = kem.Bootstrap(kem.R2Score(), num_replicates=20, seed=4)
+        model.compile(optimizer="sgd", loss="mse", metrics=[metric])
+        clock = FakeTime(start)
+        limit = kec.TimeLimit(10.0)
+        limit.clock = clock
+        plot = kec.PlotHistory(directory / "history.png")
+        extra = [] if interrupt_at is None else [Interrupt(interrupt_at)]
+        try:
+            history = model.fit(
+                x, y, epochs=10, batch_size=16, shuffle=False, verbose=0,
+                callbacks=[kec.BackupAndRestore(directory / "backup"), clock,
+                           limit, plot, *extra],
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            return None
+        return history, limit, plot
+
+    straight, limit, plot = run(tmp_path / "straight", start=0)
+    assert limit.stopped_epoch == 2 and straight.epoch == [0, 1, 2]
+    assert run(tmp_path / "resumed", start=0, interrupt_at=2) is None
+    resumed, resumed_limit, resumed_plot = run(tmp_path / "resumed", start=500)
+    assert resumed.epoch == straight.epoch
+    assert resumed_limit.stopped_epoch == 2
+    assert resumed_limit.stop_reason == limit.stop_reason
+    assert resumed_plot.epochs == plot.epochs == [1, 2, 3]
+    assert resumed_plot.history == plot.history
+    for key, values in straight.history.items():  # the intervals included
+        np.testing.assert_allclose(resumed.history[key], values, rtol=1e-5, err_msg=key)

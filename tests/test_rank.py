@@ -114,6 +114,53 @@ def test_ties_only_are_exact():
         assert abs(got - reference(t, p)[0]) < 1e-5
 
 
+@pytest.mark.parametrize(
+    "case", ["y=x", "y=x+0.01 noise", "rho=0.95", "first batch of 1", "batch size 1"]
+)
+def test_hard_cases_within_the_aim(case):
+    """Pairs within one cell (values rising together), a first batch of one
+    row, batches of one row: the grid comes from the first 256 rows, and pairs
+    sharing a cell count as concordant as their places say."""
+    rng = np.random.default_rng(30)
+    x = rng.normal(size=ROWS)
+    noise = rng.normal(size=ROWS)
+    y = {
+        "y=x": x,
+        "y=x+0.01 noise": x + 0.01 * noise,
+        "rho=0.95": 0.95 * x + np.sqrt(1 - 0.95**2) * noise,
+    }.get(case, 0.7 * x + 0.7 * noise)
+    t, p = (1000 + 0.3 * x).astype("float32"), (1000 + 0.3 * y).astype("float32")
+    if case == "batch size 1":
+        t, p, parts = t[:300], p[:300], _batches(t[:300], p[:300], None, size=1)
+    elif case == "first batch of 1":
+        parts = [(t[:1], p[:1], None), *_batches(t[1:], p[1:], None)]
+    else:
+        parts = _batches(t, p, None)
+    for metric, reference in (
+        (kem.SpearmanCorrelation(), scipy.stats.spearmanr),
+        (kem.KendallTau(), scipy.stats.kendalltau),
+    ):
+        got = float(run_metric(metric, parts))
+        assert abs(got - reference(t, p)[0]) < ACCURACY, (case, got)
+
+
+def test_the_first_256_rows_are_exact_and_sorted_data_give_nan():
+    """Up to 256 rows the correlations compare every pair (scipy's values to
+    float32 rounding); data sorted by the target put most of their weight
+    beyond the grid the first rows set: NaN, not a value the tail bins cannot
+    rank."""
+    rng = np.random.default_rng(31)
+    t, p = (v.astype("float32") for v in _kind("houses", rng, rows=ROWS))
+    for metric, reference in (
+        (kem.SpearmanCorrelation(), scipy.stats.spearmanr),
+        (kem.KendallTau(), scipy.stats.kendalltau),
+    ):
+        exact = float(run_metric(metric, _batches(t[:250], p[:250], None)))
+        assert abs(exact - reference(t[:250], p[:250])[0]) < 1e-5
+        order = np.argsort(t)
+        assert np.isnan(float(run_metric(metric, _batches(t[order], p[order], None))))
+
+
 def test_the_accuracy_check_can_fail():
     """Eight bins (one per piece pair of the grid) put many distinct values in
     each bin: the interpolation misses by more than the aim, so the checks
@@ -134,7 +181,8 @@ def test_memory_does_not_grow_with_the_data():
     small = sum(int(np.prod(v.shape)) for v in metric.variables)
     run_metric(metric, _batches(t, p, None, size=1000))
     assert sum(int(np.prod(v.shape)) for v in metric.variables) == small
-    assert 4 * 64 * 64 <= small < 4 * 64 * 64 + 64 * 64
+    # The table, the first 256 rows (3 numbers each), O(K) margins and grid.
+    assert 4 * 64 * 64 + 3 * 256 <= small < 4 * 64 * 64 + 3 * 256 + 64 * 64
 
 
 def test_infinite_values_rank_at_the_ends_and_constant_ones_give_nan():
@@ -166,7 +214,7 @@ def _summed(first, second):
 @pytest.mark.parametrize("cls", [kem.SpearmanCorrelation, kem.KendallTau])
 def test_processes_merge_on_a_shared_grid_and_other_grids_give_nan(cls):
     rng = np.random.default_rng(25)
-    t, p = (v.astype("float32") for v in _kind("houses", rng, rows=256))
+    t, p = (v.astype("float32") for v in _kind("houses", rng, rows=600))
     parts = _batches(t, p, None)
     # A fixed grid: the merged state is the whole run's.
     whole, first, second = (cls(value_range=(0.0, 4e5)) for _ in range(3))
@@ -175,12 +223,14 @@ def test_processes_merge_on_a_shared_grid_and_other_grids_give_nan(cls):
     run_metric(second, parts[1::2])
     _summed(first, second)
     assert abs(float(to_numpy(first.result())) - want) < 1e-6
-    # Grids from each process's own first batch: told apart, NaN.
-    first, second = cls(), cls()
-    run_metric(first, parts[::2])
-    run_metric(second, parts[1::2])
-    _summed(first, second)
-    assert np.isnan(float(to_numpy(first.result())))
+    # Grids from each process's own first rows: told apart, NaN; and a process
+    # whose rows are all still in its buffer (not in its table): NaN too.
+    for first_rows, second_rows in ((parts[:8], parts[8:]), (parts[:8], parts[8:9])):
+        first, second = cls(), cls()
+        run_metric(first, first_rows)
+        run_metric(second, second_rows)
+        _summed(first, second)
+        assert np.isnan(float(to_numpy(first.result())))
 
 
 def test_the_grid_is_set_again_after_a_reset():
@@ -197,7 +247,8 @@ def test_the_grid_is_set_again_after_a_reset():
 
 def test_in_fit_the_validation_logs_are_scipys_of_predict():
     """Diabetes data: a linear regressor trained with both metrics logs, for
-    its validation data (a dataset), scipy's values of `predict`."""
+    its validation data (a dataset of 90 rows), scipy's values of `predict`;
+    the training logs' 352 rows go through the table."""
     from sklearn.datasets import load_diabetes
 
     x, y = load_diabetes(return_X_y=True)
@@ -210,12 +261,21 @@ def test_in_fit_the_validation_logs_are_scipys_of_predict():
         loss="mse",
         metrics=[kem.SpearmanCorrelation(), kem.KendallTau(), "mae"],
     )
+
+    class Validation(keras.utils.PyDataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            rows = slice(352 + 30 * i, 352 + 30 * (i + 1))
+            return x[rows], y[rows]
+
     history = model.fit(
-        x[:352], y[:352], validation_data=(x[352:], y[352:]),
+        x[:352], y[:352], validation_data=Validation(),
         epochs=3, batch_size=64, verbose=0,
     )  # fmt: skip
     predicted = model.predict(x[352:], verbose=0)[:, 0].astype(float)
-    truth = y[352:, 0].astype(float)
+    truth = y[352:, 0].astype(float)  # 90 rows: exact (the first 256 rows)
     logs = {k: v[-1] for k, v in history.history.items()}
     assert (
         abs(

@@ -32,7 +32,9 @@ class StochasticWeightAveraging(ConfigMixin, keras.callbacks.Callback):
     ones such as batch-norm moving statistics (torch's `use_buffers=True`;
     frozen weights do not change, so their average is themselves). Integer
     state (seed generators, counters) is left as it is. The average is kept
-    as tensors on the model's device (one copy of the weights).
+    in float32 tensors on the model's device (a copy of the weights; with
+    `validate_average`, a second copy holds the trained weights while the
+    average is in the model).
 
     At the end of `fit` the model holds the average (a model that saves to
     `.keras` saves it). With `batch_norm_data`, the moving statistics of every
@@ -48,9 +50,15 @@ class StochasticWeightAveraging(ConfigMixin, keras.callbacks.Callback):
     and the callbacks after this one at each epoch's end (`BestCheckpoints`,
     `ModelCheckpoint`, `restore_best_weights`), see the averaged model, while
     training goes on from the trained weights. Put it before the callbacks
-    that should see the average, and after Keras' `EarlyStopping` with
-    `restore_best_weights` (whose restored weights it would otherwise replace
-    at the end of training).
+    that should see the average. The validated average keeps the averaged
+    batch-norm statistics; `batch_norm_data` recomputes them only for the final
+    model, which can therefore score a little differently from its last
+    validation.
+
+    At the end of training the last callback to set the weights wins: Keras'
+    `EarlyStopping(restore_best_weights=True)` placed after this callback
+    leaves the best epoch's weights (with `validate_average`, the best
+    average), placed before it, the final average.
 
     It takes part in `keras_extras.callbacks.BackupAndRestore` (`get_state`):
     a resumed run continues the same average.
@@ -119,39 +127,43 @@ class StochasticWeightAveraging(ConfigMixin, keras.callbacks.Callback):
         return [w for w in self.model.weights if _is_float(w)]
 
     def _add_epoch(self, epoch: int) -> None:
-        """Enter the model's weights now (the end of `epoch`) into the average."""
-        weights = [w.value for w in self._weights()]
+        """Enter the model's weights now (the end of `epoch`) into the average
+        (in float32, whatever the weights' dtype)."""
+        weights = [ops.cast(w.value, "float32") for w in self._weights()]
         self.count += 1
         if self._average is None or self.count == 1:
             self._average = [ops.copy(w) for w in weights]
         else:
             share = 1.0 / self.count
             self._average = [
-                a + (w - a) * ops.cast(share, a.dtype)
-                for a, w in zip(self._average, weights, strict=True)
+                a + (w - a) * share for a, w in zip(self._average, weights, strict=True)
             ]
         self._averaged_epoch = epoch
+
+    def _put(self, values: list[Any]) -> None:
+        """Assign `values` to the model's float weights, in their dtypes (a
+        copy: JAX steps donate the arrays the variables hold)."""
+        for weight, value in zip(self._weights(), values, strict=True):
+            weight.assign(ops.cast(ops.copy(value), weight.dtype))
 
     def _swap_in(self) -> None:
         """Put the average in the model, holding the trained weights."""
         if self._trained is not None or self._average is None:
             return
-        weights = self._weights()
-        self._trained = [ops.copy(w.value) for w in weights]
-        for weight, value in zip(weights, self._average, strict=True):
-            weight.assign(ops.copy(value))  # JAX steps donate what they hold
+        self._trained = [ops.copy(w.value) for w in self._weights()]
+        self._put(self._average)
 
     def _swap_out(self) -> None:
         """Give the model its trained weights back."""
         if self._trained is None:
             return
-        for weight, value in zip(self._weights(), self._trained, strict=True):
-            weight.assign(ops.copy(value))  # JAX steps donate what they hold
+        self._put(self._trained)
         self._trained = None
 
     # Keras' hooks.
 
     def on_train_begin(self, logs: Any = None) -> None:
+        self._swap_out()  # a fit that ended with the average in (an error)
         self._training = True
         self.count, self._average, self._trained = 0, None, None
         self._averaged_epoch = self._epoch = None
@@ -183,8 +195,7 @@ class StochasticWeightAveraging(ConfigMixin, keras.callbacks.Callback):
         self._training = False
         if self._average is None:
             return  # training ended before start_epoch: the weights stay
-        for weight, value in zip(self._weights(), self._average, strict=True):
-            weight.assign(ops.copy(value))  # JAX steps donate what they hold
+        self._put(self._average)
         self._trained = None
         if self.batch_norm_data is not None:
             self.recompute_batch_norm()

@@ -176,6 +176,23 @@ class TimeLimit(ConfigMixin, keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         self._check()
 
+    def get_state(self) -> dict[str, Any]:
+        """The time spent so far, and the stop (`BackupAndRestore`): a resumed
+        run has what is left of the budget, not all of it again (the time the
+        run was down does not count)."""
+        elapsed = None if self.start_time is None else self.clock() - self.start_time
+        return {
+            "elapsed": elapsed,
+            "stopped_epoch": self.stopped_epoch,
+            "stop_reason": self.stop_reason,
+        }
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        if state["elapsed"] is not None:
+            self.start_time = self.clock() - float(state["elapsed"])
+        self.stopped_epoch = state["stopped_epoch"]
+        self.stop_reason = state["stop_reason"]
+
 
 @keras.saving.register_keras_serializable(package="keras_extras")
 class ThroughputMonitor(ConfigMixin, keras.callbacks.Callback):

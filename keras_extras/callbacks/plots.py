@@ -107,6 +107,15 @@ class PlotHistory(ConfigMixin, keras.callbacks.Callback):
         if self.epochs:
             self.plot()
 
+    def get_state(self) -> dict[str, Any]:
+        """The epochs and values plotted so far (`BackupAndRestore`): a resumed
+        run's figure shows the epochs before the interruption too."""
+        return {"history": self.history, "epochs": self.epochs}
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        self.history = {k: list(v) for k, v in state["history"].items()}
+        self.epochs = list(state["epochs"])
+
     def _band(self, axis: Any, key: str, color: Any) -> None:
         low, high = (self.history.get(key + end) for end in BOUNDS)
         if low is None or high is None:

@@ -80,21 +80,24 @@ class SpearmanCorrelation(_RankMetric):
     `num_bins x num_bins` table of the targets' and predictions' bins, refined
     within each bin (`rank_table`): ties are exact, distinct values within a bin
     are interpolated. The accuracy against scipy (`benchmarks/rank_correlation.py`)
-    is about 1e-4 with 256 bins on continuous and tied data at any scale and
+    is within 1e-3 with 256 bins on continuous and tied data at any scale and
     offset of the values; it does not fall with the sample size.
 
-    The bins follow the quantiles of the first batch after a reset
-    (`rank_grid`), so that batch should resemble the data (a shuffled batch of
-    32 or more values does); values beyond its range fall in tail bins spaced
-    logarithmically. Memory: `4 * num_bins**2` float32 numbers per output
-    (1 MiB for 256). NaN before any value is counted, when the targets or the
-    predictions of an output are all equal (as scipy), and after a merge of
-    processes whose grids differ.
+    The first 256 rows after a reset are kept: until they are all there the
+    value is exact (every pair compared), then the bins follow their quantiles
+    (`rank_buffer`, `rank_grid`), so they should resemble the data (shuffled
+    rows do); values beyond their range fall in tail bins spaced
+    logarithmically, and when more than half of a variable's weight lies
+    beyond one end (data sorted by it) the result is NaN. Memory:
+    `4 * num_bins**2 + 768` float32 numbers per output (1 MiB for 256). NaN
+    also before any value is counted, when the targets or the predictions of
+    an output are all equal (as scipy), and after a merge of processes whose
+    grids differ or whose rows are still all buffered.
 
     Args:
         num_bins: bins per variable, in [8, 4096]. Defaults to 256.
         value_range: `(low, high)`: bins evenly over this range (and tails
-            beyond) instead of the first batch's quantiles. Processes whose
+            beyond) instead of the first rows' quantiles. Processes whose
             states are merged (`keras_extras.distributed.merge_state`) need the
             same grid: set it. Defaults to None.
     {args}
@@ -125,9 +128,8 @@ class KendallTau(_RankMetric):
     different bins of both variables are counted exactly from a
     `num_bins x num_bins` table; pairs within one bin of distinct values are
     estimated from the values' places in the bin (`rank_table`). The accuracy
-    against scipy (`benchmarks/rank_correlation.py`) is about 1e-4 with 256
-    bins on continuous data, a few 1e-4 on rounded data whose distinct values
-    share bins; it does not fall with the sample size.
+    against scipy (`benchmarks/rank_correlation.py`) is within 1e-3 with 256
+    bins on continuous and tied data; it does not fall with the sample size.
 
     Grid, memory and NaN rules: as `SpearmanCorrelation`.
 

@@ -11,11 +11,11 @@ The grid of one variable (the targets, or the predictions, of one output) is
   spaced as `asinh(distance / h)` up to `2**13 h` from the end knot, `h` the
   mean piece width; values farther share the end bin.
 
-By default the knots are the first batch's quantiles (0, 1/16, ..., 1, linear
-between order statistics): set at the first batch that counts a value of the
-variable after a reset, so data of any shape, scale and offset (centred,
-1000 ± 1, house prices, log-normal counts, integer ratings) spread over the
-bins. `value_range=(low, high)` fixes them evenly over that range instead.
+By default the knots are the quantiles (0, 1/16, ..., 1, linear between
+order statistics) of the first 256 rows after a reset (`rank_buffer`), so data
+of any shape, scale and offset (centred, 1000 ± 1, house prices, log-normal
+counts, integer ratings) spread over the bins. `value_range=(low, high)` fixes
+them evenly over that range instead.
 
 A grid set by data is each process's own (`aggregation="none"`), with a copy
 summed over processes (`aggregation="sum"`): `agrees()` tells, after a merge,
@@ -77,13 +77,17 @@ def positions(values: Tensor, knots: Tensor, bins: int) -> Any:
     h = ops.where(h > 0, h, ops.abs(first))
     h = ops.where(h > 0, h, 1.0)
     # The piece: how many knots lie at or below the value, less one, kept to
-    # the pieces there are (its low and high knots picked by a one-hot sum).
-    at_or_below = ops.sum(ops.cast(knots[None] <= values[:, None], "float32"), 1)
+    # the pieces there are; its low and high knots. A loop over the few knots
+    # keeps every tensor the size of `values`.
+    at_or_below = ops.zeros_like(values)
+    for j in range(KNOTS + 1):
+        at_or_below = at_or_below + ops.cast(knots[j] <= values, "float32")
     piece = ops.clip(at_or_below - 1.0, 0.0, KNOTS - 1.0)
-    pieces = ops.arange(KNOTS, dtype="float32")[None, :, None, None]
-    pick = ops.cast(ops.equal(pieces, piece[:, None]), "float32")  # (N, KNOTS, D, 2)
-    low = ops.sum(pick * knots[None, :-1], axis=1)
-    high = ops.sum(pick * knots[None, 1:], axis=1)
+    low, high = ops.zeros_like(values), ops.zeros_like(values)
+    for j in range(KNOTS):
+        here = piece == float(j)
+        low = ops.where(here, knots[j], low)
+        high = ops.where(here, knots[j + 1], high)
     inside = ops.clip(safe_divide(values - low, high - low), 0.0, 1.0)
     inner = tail + (piece + inside) * ((bins - 2.0 * tail) / KNOTS)
     lower = tail * (1.0 - ops.arcsinh((first - values) / h) / REACH)
@@ -122,15 +126,17 @@ class RankGrid:
             aggregation="sum", name="grid_votes",
         )  # fmt: skip
 
-    def update(self, values: Tensor, counted: Tensor) -> Any:
-        """The knots for this batch, `(KNOTS + 1, D, 2)` (or `(KNOTS + 1, 1,
-        1)`), set from it for a variable whose grid is not set yet."""
+    def update(self, values: Tensor, counted: Tensor, now: Any = True) -> Any:
+        """The knots, `(KNOTS + 1, D, 2)` (or `(KNOTS + 1, 1, 1)`); where `now`
+        (a boolean tensor), set from `values` `(N, D, 2)` for a variable whose
+        grid is not set yet and that has a counted value."""
         if self.fixed is not None:
             return self.fixed
         own = self.own.value
         knots = ops.transpose(quantile_knots(values, counted), (1, 2, 0))
         new = ops.concatenate([knots, ops.ones_like(knots[..., :1])], axis=-1)
         setting = ops.logical_and(ops.any(counted, axis=0), own[..., -1] == 0)
+        setting = ops.logical_and(setting, now)
         grid = ops.where(setting[..., None], new, own)
         if not is_placeholder(values):
             self.own.assign(grid)
@@ -138,16 +144,25 @@ class RankGrid:
         return ops.transpose(grid[..., :-1], (2, 0, 1))
 
     def agrees(self) -> Any:
-        """`(D,)`: False where the grids summed over the processes merged into
-        this state are not `count` times this process's own (another process
-        set another grid). A fixed grid, a state not merged, and a process that
-        set no grid itself agree. Sums tell two processes' grids apart; among
-        more, differences that cancel in every knot's sum go unseen: merge
-        processes with a fixed grid (`value_range`)."""
+        """`(D,)`: False where the grids summed over the processes merged
+        into this state are not `count` times this process's own (another
+        process set another grid). A fixed grid, a state not merged, and a
+        process that set no grid itself (when at most one other did) agree.
+        Sums tell two processes' grids apart; among more, differences that
+        cancel in every knot's sum go unseen: merge processes with a fixed
+        grid (`value_range`)."""
         if self.fixed is not None:
             return True
         own, votes = self.own.value, self.votes.value
         expected = own[..., :-1] * votes[..., -1:]
         gap = ops.abs(votes[..., :-1] - expected)
-        close = ops.logical_or(gap <= 1e-6 * ops.abs(expected), own[..., -1:] == 0)
-        return ops.all(ops.all(close, axis=-1), axis=-1)
+        close = gap <= 1e-6 * ops.abs(expected)
+        # A process that set no grid agrees only with at most one other.
+        unset = ops.logical_and(own[..., -1:] == 0, votes[..., -1:] <= 1)
+        return ops.all(ops.all(ops.logical_or(close, unset), axis=-1), axis=-1)
+
+    def is_set(self) -> Any:
+        """`(D,)`: whether both variables of each output have a grid."""
+        if self.fixed is not None:
+            return True
+        return ops.all(self.own.value[..., -1] > 0, axis=-1)

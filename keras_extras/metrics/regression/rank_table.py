@@ -5,10 +5,11 @@ exact streaming state would be every value seen (what torchmetrics keeps); here
 each output keeps a fixed `K x K` table instead, whatever the number of samples.
 
 **The grid** (`rank_grid`): each value's position in `[0, K]`, piecewise
-linear between 17 knots (by default the first batch's quantiles), so the data
-spread evenly over the bins whatever their shape, scale or offset. A value's
-bin is `floor(position)`; its place within the bin, `position - bin`, refines
-the ranks below.
+linear between 17 knots (by default the quantiles of the first 256 rows, which
+`rank_buffer` keeps, and from which the value is exact until they are all
+there), so the data spread evenly over the bins whatever their shape, scale or
+offset. A value's bin is `floor(position)`; its place within the bin,
+`position - bin`, refines the ranks below.
 
 **The state**, per output: the table of cells `(a, b)` (bin of the target,
 bin of the prediction) with the weight, the weighted in-bin places of both
@@ -29,8 +30,9 @@ distinct values of weights `w_i` have variance
 correlation of these ranks (`spearman`), exact up to the interpolation.
 Kendall's tau-b counts each pair of values in different bins of both variables
 exactly (concordant or discordant) from cumulative sums of the table; a pair
-within one bin of a distinct-valued bin is estimated from the in-bin places
-(`kendall`). `benchmarks/rank_correlation.py` measures the accuracy.
+within one bin of distinct values is estimated from the in-bin places, and a
+pair within one cell from the correlation of the places there (`kendall`).
+`benchmarks/rank_correlation.py` measures the accuracy.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ from keras_extras._keras_compat import is_placeholder
 from keras_extras._typing import Tensor
 from keras_extras.metrics.accumulators import CompensatedSum
 from keras_extras.metrics.base import safe_divide
-from keras_extras.metrics.regression.rank_grid import RankGrid, positions
+from keras_extras.metrics.regression.rank_buffer import RankBuffer
+from keras_extras.metrics.regression.rank_grid import RankGrid, positions, tail_bins
 
 TIE = 1e-3
 """A bin whose weighted standard deviation of in-bin places is at most this (in
@@ -78,6 +81,7 @@ class RankTable:
     ) -> None:
         self.outputs, self.bins = outputs, bins
         self.grid = RankGrid(metric, outputs, value_range)
+        self.buffer = None if value_range is not None else RankBuffer(metric, outputs)
         self.cells = metric.add_variable(
             shape=(outputs, bins, bins, 4), initializer="zeros", dtype="float32",
             aggregation="sum", name="cells",
@@ -89,8 +93,13 @@ class RankTable:
     def update(self, y_true: Tensor, y_pred: Tensor, weights: Tensor) -> None:
         """Count a batch: `(N, D)` each, as `regression_inputs` gives them."""
         values = ops.stack([y_true, y_pred], axis=-1)  # (N, D, 2)
-        finite = ops.logical_and(ops.isfinite(values), (weights > 0)[..., None])
-        knots = self.grid.update(values, finite)
+        if self.buffer is None:
+            knots = self.grid.update(values, values)  # fixed
+        else:
+            values, weights, first, filled = self.buffer.take(values, weights)
+            counted = (first[..., 2] > 0)[..., None]
+            finite = ops.logical_and(ops.isfinite(first[..., :2]), counted)
+            knots = self.grid.update(first[..., :2], finite, now=filled)
         k = self.bins
         position = positions(values, knots, k)
         bin_ = ops.minimum(ops.floor(position), k - 1.0)
@@ -152,20 +161,43 @@ class RankTable:
         return {
             "n": n, "places": places, "squares": squares, "weights2": weights2,
             "a": line_a, "b": line_b, "slope": slope, "mean": mean,
+            "deviation": deviation,
             "distinct": ops.cast(distinct, "float32"), "total": total,
         }  # fmt: skip
 
-    def _valid(self, value: Tensor, ranks: dict[str, Any]) -> Any:
-        """`value`, NaN where an output counted nothing, where its targets or
-        its predictions are all tied (one tie bin holds all their weight: told
-        from the exact bin weights, not from a variance that rounding may leave
-        above 0), or where its grids differ."""
+    def _valid(self, value: Tensor, ranks: dict[str, Any], exact: Any) -> Any:
+        """The table's `value`, or the buffer's `exact` value while the rows
+        are all there; NaN where an output counted nothing, where its targets
+        or its predictions are all tied (one tie bin holds all their weight:
+        told from the exact bin weights, not from a variance that rounding may
+        leave above 0), where its grid is not set or the merged processes'
+        grids differ, where a merged state holds rows only a buffer had, and
+        where more than half of a variable's weight lies beyond one end of
+        the grid (values sorted, or a first 256 rows unlike the rest: the tail
+        bins cannot rank them)."""
         n, total = ranks["n"], ranks["total"]
         tied = ops.logical_and(n == total[:, None, None], ranks["distinct"] == 0)
         constant = ops.any(ops.any(tied, axis=-1), axis=-1)
+        tail = tail_bins(self.bins)
+        scaled = ops.where(total > 0, total, 1.0)[:, None]
+        low = ops.sum(n[..., :tail], axis=-1) / scaled  # (D, 2)
+        high = ops.sum(n[..., -tail:], axis=-1) / scaled
+        beyond = ops.any(ops.maximum(low, high) > 0.5, axis=-1)
         keep = ops.logical_and(total > 0, ops.logical_not(constant))
+        keep = ops.logical_and(keep, ops.logical_not(beyond))
         keep = ops.logical_and(keep, self.grid.agrees())
-        return ops.where(keep, value, float("nan"))
+        keep = ops.logical_and(keep, self.grid.is_set())
+        value = ops.where(keep, value, float("nan"))
+        if self.buffer is None:
+            return value
+        value = ops.where(self.buffer.buffering(), exact, value)
+        return ops.where(self.buffer.lost(), float("nan"), value)
+
+    def _exact(self, index: int) -> Any:
+        """The buffer's exact Spearman (0) or Kendall (1) value, or None."""
+        if self.buffer is None:
+            return None
+        return self.buffer.correlations()[index]
 
     def spearman(self) -> Any:
         """Spearman's rho per output `(D,)`: Pearson's correlation of the
@@ -188,12 +220,32 @@ class RankTable:
         covariance = products - sums[:, 0] * sums[:, 1] / scaled
         variances = squares - sums * sums / scaled[:, None]
         rho = covariance / ops.sqrt(variances[:, 0] * variances[:, 1])
-        return self._valid(rho, r)
+        return self._valid(rho, r, self._exact(0))
+
+    @staticmethod
+    def _within_cells(
+        r: dict[str, Any], weight: Tensor, sum_x: Tensor, sum_y: Tensor, sum_xy: Tensor
+    ) -> Any:
+        """`(D, K, K)`: the concordant less discordant pairs within each cell
+        whose two bins hold distinct values, estimated from the correlation of
+        the in-bin places there (`r`, over the bins' standard deviations of
+        places) as for a normal copula: `2 / pi * asin(r)` of the cell's pairs
+        (all concordant when the values rise together, as `y = x`)."""
+        mean_x, mean_y = safe_divide(sum_x, weight), safe_divide(sum_y, weight)
+        covariance = safe_divide(sum_xy, weight) - mean_x * mean_y
+        spread = r["deviation"][:, 0, :, None] * r["deviation"][:, 1, None, :]
+        both = r["distinct"][:, 0, :, None] * r["distinct"][:, 1, None, :]
+        correlation = ops.clip(safe_divide(covariance, spread), -1.0, 1.0)
+        # The cell's pairs, (N**2 - sum w**2) / 2, with sum w**2 taken as N
+        # times the mean weight of its target bin (exact for equal weights).
+        mean_weight = safe_divide(r["weights2"][:, 0], r["n"][:, 0])[:, :, None]
+        pairs = (weight * weight - weight * mean_weight) / 2.0
+        return both * pairs * (2.0 / math.pi) * ops.arcsin(correlation)
 
     def kendall(self) -> Any:
         """Kendall's tau-b per output `(D,)`."""
         r = self._ranks()
-        weight, sum_x, sum_y, _ = ops.unstack(self.cells.value, num=4, axis=-1)
+        weight, sum_x, sum_y, sum_xy = ops.unstack(self.cells.value, num=4, axis=-1)
         # Pairs in one bin of distinct values of one variable, in different
         # bins of the other: concordant or not by their in-bin places, whose
         # expected sign is twice the difference of their interpolated in-bin
@@ -218,6 +270,9 @@ class RankTable:
             distinct[:, 0, :, None] * same_a + distinct[:, 1, None, :] * same_b,
             axis=(1, 2),
         )
+        score = score + ops.sum(
+            self._within_cells(r, weight, sum_x, sum_y, sum_xy), (1, 2)
+        )
         total = r["total"]
         squared = ops.sum(r["weights2"][:, 0], axis=-1)
         pairs = (total * total - squared) / 2.0
@@ -225,4 +280,4 @@ class RankTable:
             (1.0 - r["distinct"]) * (r["n"] * r["n"] - r["weights2"]) / 2.0, axis=-1
         )  # (D, 2)
         tau = score / ops.sqrt((pairs - tied[:, 0]) * (pairs - tied[:, 1]))
-        return self._valid(tau, r)
+        return self._valid(tau, r, self._exact(1))
