@@ -355,7 +355,7 @@ CALLBACKS: dict[str, Entry] = {
         ),
     ),
     "backup_and_restore": Entry(
-        lambda: kec.BackupAndRestore("backup", delete_checkpoint=False),
+        lambda: kec.BackupAndRestore("backup", delete_checkpoint=False, save_freq=5),
         bad=(
             (lambda: kec.BackupAndRestore(None), "backup_dir=None"),
             (lambda: kec.BackupAndRestore("d", delete_checkpoint="no"), "'no'"),

@@ -210,7 +210,12 @@ def test_config_and_bad_arguments():
     assert kec.BackupAndRestore.from_config(callback.get_config()).get_config() == {
         "backup_dir": "somewhere",
         "delete_checkpoint": False,
+        "save_freq": "epoch",
     }
+    with pytest.raises(ValueError, match="save_freq=0"):
+        kec.BackupAndRestore("somewhere", save_freq=0)
+    with pytest.raises(TypeError, match="save_freq='batch'"):
+        kec.BackupAndRestore("somewhere", save_freq="batch")
     with pytest.raises(ValueError, match="backup_dir=''"):
         kec.BackupAndRestore("")
     with pytest.raises(TypeError, match="delete_checkpoint=1"):
@@ -359,3 +364,91 @@ def test_time_limit_plot_history_and_a_bootstrap_metric_resume(tmp_path):
     assert resumed_plot.history == plot.history
     for key, values in straight.history.items():  # the intervals included
         np.testing.assert_allclose(resumed.history[key], values, rtol=1e-5, err_msg=key)
+
+
+class InterruptInEpoch(keras.callbacks.Callback):
+    """Raises before batch `batch` of epoch `epoch` (a kill mid-epoch)."""
+
+    def __init__(self, epoch, batch):
+        super().__init__()
+        self.at, self.batch, self.epoch = epoch, batch, None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.epoch == self.at and batch == self.batch:
+            raise KeyboardInterrupt(f"interrupted in epoch {self.epoch}")
+
+
+@pytest.mark.parametrize("batch", [3, 2])
+def test_a_run_interrupted_mid_epoch_resumes_from_the_batch_backed_up(tmp_path, batch):
+    """Backups every 3 batches of 4: interrupted before batch 3 of epoch 2
+    (a backup after batch 3 exists) or before batch 2 (the last backup is the
+    epoch's start), the resumed run ends as the straight one, the interrupted
+    epoch's training metrics included."""
+    x, y = data()
+
+    def run(directory, interrupt=None):
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        model.compile(
+            optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
+            loss="mse",
+            metrics=["mae"],
+        )
+        extra = [] if interrupt is None else [InterruptInEpoch(*interrupt)]
+        try:
+            history = model.fit(
+                x, y, epochs=5, batch_size=16, shuffle=False, verbose=0,
+                callbacks=[kec.BackupAndRestore(directory, save_freq=3),
+                           keras.callbacks.ReduceLROnPlateau("loss", patience=1),
+                           *extra],
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            return None
+        return history, model.get_weights()
+
+    straight, weights = run(tmp_path / "straight")
+    assert run(tmp_path / "resumed", interrupt=(2, batch)) is None
+    saved = json.loads((tmp_path / "resumed" / backup_module.STATE_FILE).read_text())
+    assert (saved["epoch"], saved["step"]) == ((2, 3) if batch == 3 else (2, 0))
+    resumed, resumed_weights = run(tmp_path / "resumed")
+    assert resumed.epoch == straight.epoch
+    for key, values in straight.history.items():
+        np.testing.assert_allclose(resumed.history[key], values, rtol=1e-5, err_msg=key)
+    for got, want in zip(resumed_weights, weights, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+def test_the_resumed_run_keeps_the_same_checkpoints(tmp_path):
+    """BestCheckpoints (its top k read back from its manifest) keeps the same
+    epochs with the same scores in the resumed run as in the straight one."""
+    x, y = data()
+
+    def run(directory, interrupt_at=None):
+        keras.utils.set_random_seed(1)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(0.2), loss="mse")
+        keep = kec.BestCheckpoints(
+            directory / "checkpoints", monitor="loss", save_top_k=2, save_last=False
+        )
+        stop = keras.callbacks.EarlyStopping("loss", patience=2, min_delta=1e-2)
+        extra = [] if interrupt_at is None else [Interrupt(interrupt_at)]
+        try:
+            model.fit(
+                x, y, epochs=EPOCHS, batch_size=16, shuffle=False, verbose=0,
+                callbacks=[kec.BackupAndRestore(directory / "backup"), keep,
+                           stop, *extra],
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            return None
+        return [(c["epoch"], c["score"]) for c in keep.checkpoints]
+
+    straight = run(tmp_path / "straight")
+    assert run(tmp_path / "resumed", interrupt_at=4) is None
+    resumed = run(tmp_path / "resumed")
+    assert [epoch for epoch, _ in resumed] == [epoch for epoch, _ in straight]
+    np.testing.assert_allclose(
+        [score for _, score in resumed], [score for _, score in straight], rtol=1e-6
+    )

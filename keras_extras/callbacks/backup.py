@@ -13,7 +13,7 @@ import numpy as np
 from keras import ops
 
 from keras_extras._keras_compat import set_initial_epoch, sibling_callbacks
-from keras_extras._validation import check_bool
+from keras_extras._validation import check_bool, check_int
 from keras_extras.callbacks._files import atomic_write
 from keras_extras.callbacks.base import ConfigMixin
 from keras_extras.distributed import process_count
@@ -143,12 +143,22 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
     (`shuffle=False`, or a seeded dataset): the shuffling and dropout
     generators are not backed up. Single-process runs only.
 
+    With `save_freq=N` it also backs up every N training batches, with the
+    state of the compiled metrics, and a run resumed from such a backup goes
+    on from the same batch: the epoch's batches before it run again (their
+    results are thrown away, so the epoch's logs and weights are the
+    straight run's) and the backed-up weights, optimizer and metrics are put
+    back before the next one.
+
     Args:
         backup_dir: the folder of the backup (created; used by nothing else).
         delete_checkpoint: delete the backup when training ends (as Keras').
             With False, the backup taken when the last epoch began is kept:
             the program started again trains that epoch again and ends as
             the run did. Defaults to True.
+        save_freq: "epoch", or a number of training batches between backups
+            (within an epoch; every epoch also begins with one). Defaults to
+            "epoch".
 
     Example:
         >>> import keras, numpy as np, tempfile
@@ -163,10 +173,13 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
         2
     """
 
-    config_fields = ("backup_dir", "delete_checkpoint")
+    config_fields = ("backup_dir", "delete_checkpoint", "save_freq")
 
     def __init__(
-        self, backup_dir: str | os.PathLike[str], delete_checkpoint: bool = True
+        self,
+        backup_dir: str | os.PathLike[str],
+        delete_checkpoint: bool = True,
+        save_freq: int | str = "epoch",
     ) -> None:
         super().__init__()
         if not backup_dir or not isinstance(backup_dir, (str, os.PathLike)):
@@ -176,7 +189,14 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
             )
         self.backup_dir = str(backup_dir)
         self.delete_checkpoint = check_bool("delete_checkpoint", delete_checkpoint)
+        if save_freq != "epoch":
+            save_freq = check_int("save_freq", save_freq)
+        self.save_freq = save_freq
         self.siblings: list[Any] = []
+        self.epoch = 0
+        self.resume_step = 0  # the batch a resumed epoch goes on from
+        self.resume_weights: Path | None = None
+        self.resume_metrics: list[np.ndarray] | None = None
         self.pending: list[dict[str, Any]] | None = None
         self.first_epoch: int | None = None
 
@@ -211,6 +231,7 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.first_epoch = None
         self.pending = None
+        self.resume_step, self.resume_metrics = 0, None
         path = self.folder / STATE_FILE
         if not path.exists():
             return
@@ -237,10 +258,15 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
             optimizer.build(self.model.trainable_variables)
         self.model.load_weights(self.folder / saved["weights"])
         with np.load(self.folder / saved["arrays"]) as arrays:
-            self.pending = _decode(saved["states"], dict(arrays))
+            arrays = dict(arrays)
+        self.pending = _decode(saved["states"], arrays)
+        self.resume_step = int(saved.get("step", 0))
+        self.resume_weights = self.folder / saved["weights"]
+        self.resume_metrics = _decode(saved.get("metrics"), arrays)
         set_initial_epoch(self.model, int(saved["epoch"]))
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self.epoch = epoch
         if self.first_epoch is None:
             # Every callback has run `on_train_begin` (which resets most of
             # them): give them their state back now. `fit` has read the epoch
@@ -255,11 +281,43 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
             return
         self.save(epoch)
 
+    def on_train_batch_begin(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
+        if self.resume_step and batch == self.resume_step:
+            # The resumed epoch's earlier batches ran again from the backed-up
+            # weights: put back what the run held after them.
+            self.model.load_weights(self.resume_weights)
+            for variable, value in zip(
+                _metric_variables(self.model), self.resume_metrics or [], strict=True
+            ):
+                variable.assign(value)
+            self.resume_step, self.resume_metrics = 0, None
+
+    def on_train_batch_end(
+        self, batch: int, logs: dict[str, Any] | None = None
+    ) -> None:
+        if self.save_freq == "epoch" or self.resume_step:
+            return
+        done = batch + 1
+        if done % int(self.save_freq) or done == self.params.get("steps"):
+            return  # the epoch's last batch: the next epoch's backup follows
+        self.save(self.epoch, step=done)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.resume_step:
+            raise RuntimeError(
+                f"The backup in {self.backup_dir} was taken after batch "
+                f"{self.resume_step} of epoch {epoch + 1}, but this epoch ended "
+                "before it: resume with the same data and batch size."
+            )
+
     # ------------------------------------------------------------ back up
 
-    def save(self, epoch: int) -> None:
+    def save(self, epoch: int, step: int = 0) -> None:
         """Back up the run as it stands before `epoch` (weights, optimizer,
-        the other callbacks' state), then drop the previous backup."""
+        the other callbacks' state), or after `step` batches of it (with the
+        compiled metrics' state), then drop the previous backup."""
         self.folder.mkdir(parents=True, exist_ok=True)
         stateful = self.stateful()
         arrays: dict[str, np.ndarray] = {}
@@ -267,16 +325,24 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
             _encode(callback_state(c), arrays, f"{type(c).__name__}.get_state()")
             for c in stateful
         ]
-        weights = f"backup-{epoch}.weights.h5"
-        saved_arrays = f"backup-{epoch}.npz"
+        metrics = None
+        if step:
+            values = [
+                ops.convert_to_numpy(v.value) for v in _metric_variables(self.model)
+            ]
+            metrics = _encode(values, arrays)
+        weights = f"backup-{epoch}-{step}.weights.h5"
+        saved_arrays = f"backup-{epoch}-{step}.npz"
         record = json.dumps(
             {
                 "format": FORMAT,
                 "epoch": epoch,
+                "step": step,
                 "weights": weights,
                 "arrays": saved_arrays,
                 "callbacks": [signature(c) for c in stateful],
                 "states": states,
+                "metrics": metrics,
             }
         )  # before any file is written: a state JSON cannot hold fails here
         atomic_write(
@@ -306,6 +372,11 @@ class BackupAndRestore(ConfigMixin, keras.callbacks.Callback):
             old.unlink(missing_ok=True)
         if self.folder.exists() and not any(self.folder.iterdir()):
             self.folder.rmdir()
+
+
+def _metric_variables(model: Any) -> list[Any]:
+    """The state of the model's compiled metrics and loss trackers."""
+    return [variable for metric in model.metrics for variable in metric.variables]
 
 
 def _save_npz(path: Any, arrays: dict[str, np.ndarray]) -> None:
