@@ -83,13 +83,13 @@ class SpearmanCorrelation(_RankMetric):
     is within 1e-3 with 256 bins on continuous and tied data at any scale and
     offset of the values; it does not fall with the sample size.
 
-    The first 256 rows after a reset are kept: until they are all there the
+    The first 128 rows after a reset are kept: until they are all there the
     value is exact (every pair compared), then the bins follow their quantiles
     (`rank_buffer`, `rank_grid`), so they should resemble the data (shuffled
     rows do); values beyond their range fall in tail bins spaced
     logarithmically, and when more than half of a variable's weight lies
     beyond one end (data sorted by it) the result is NaN. Memory:
-    `4 * num_bins**2 + 768` float32 numbers per output (1 MiB for 256). NaN
+    `4 * num_bins**2 + 384` float32 numbers per output (1 MiB for 256). NaN
     also before any value is counted, when the targets or the predictions of
     an output are all equal (as scipy), and after a merge of processes whose
     grids differ or whose rows are still all buffered.

@@ -6,7 +6,7 @@ predictions, weights) as they are. Until they are all there, its correlations
 are computed exactly from them (every pair compared: scipy's values); when the
 buffer fills, the grid is set from its quantiles and the buffer and every
 later row go into the table. So a small evaluation is exact, and the grid
-comes from 256 values, not from one batch.
+comes from 128 values, not from one batch.
 
 The buffer is not a sum: after a merge of processes
 (`keras_extras.distributed.merge_state`), a process whose rows are still in its
@@ -24,8 +24,9 @@ from keras import ops
 from keras_extras._keras_compat import is_placeholder
 from keras_extras._typing import Tensor
 
-ROWS = 256
-"""Rows kept exactly before the grid is set."""
+ROWS = 128
+"""Rows kept exactly before the grid is set (the exact values compare every
+pair of them at each `result()`: the cost grows as its square)."""
 
 
 def _signs(v: Tensor) -> Any:
@@ -35,34 +36,48 @@ def _signs(v: Tensor) -> Any:
     return above - below
 
 
-def exact_correlations(values: Tensor, weights: Tensor) -> tuple[Any, Any]:
-    """`(spearman, kendall)`, each `(D,)`, of rows `values` `(M, D, 2)` with
-    weights `(M, D)` (weight 0: not counted): weighted mid-ranks and pairs
-    weighing `w_i * w_j`, as `SpearmanCorrelation` and `KendallTau` define
-    them; NaN with no pair of distinct values in a variable."""
-    x, y = values[..., 0], values[..., 1]
-    pair = weights[:, None] * weights[None]  # (M, M, D)
-    sx, sy = _signs(x), _signs(y)
+def _pairs(weights: Tensor) -> Any:
+    """`(M, M, D)`: each pair's weight `w_i * w_j`."""
+    return weights[:, None] * weights[None]
+
+
+def exact_kendall(values: Tensor, weights: Tensor) -> Any:
+    """`(D,)`: tau-b of rows `values` `(M, D, 2)` with weights `(M, D)`
+    (weight 0: not counted), pairs weighing `w_i * w_j` (`KendallTau`); NaN
+    with no pair of distinct values in a variable."""
+    pair = _pairs(weights)
+    sx, sy = _signs(values[..., 0]), _signs(values[..., 1])
     untied_x = ops.sum(pair * ops.abs(sx), axis=(0, 1))
     untied_y = ops.sum(pair * ops.abs(sy), axis=(0, 1))
-    has_pairs = ops.logical_and(untied_x > 0, untied_y > 0)
     tau = ops.sum(pair * sx * sy, axis=(0, 1)) / ops.sqrt(untied_x * untied_y)
-    # Weighted mid-rank: the weight below, and half the weight tied (oneself
-    # included); sign -1 means below.
+    has_pairs = ops.logical_and(untied_x > 0, untied_y > 0)
+    return ops.where(has_pairs, tau, float("nan"))
+
+
+def _midranks(v: Tensor, weights: Tensor) -> tuple[Any, Any]:
+    """`(M, D)` weighted mid-ranks (the weight below, and half the weight
+    tied, oneself included), and `(D,)` whether two values differ."""
+    signs = _signs(v)
+    below = ops.cast(signs > 0, "float32") + 0.5 * (1.0 - ops.abs(signs))
+    ranks = ops.sum(weights[None] * below, axis=1)
+    untied = ops.sum(_pairs(weights) * ops.abs(signs), axis=(0, 1)) > 0
+    return ranks, untied
+
+
+def exact_spearman(values: Tensor, weights: Tensor) -> Any:
+    """`(D,)`: Pearson's correlation of the weighted mid-ranks of rows
+    `values` `(M, D, 2)` with weights `(M, D)` (`SpearmanCorrelation`); NaN
+    with no pair of distinct values in a variable."""
+    rank_x, untied_x = _midranks(values[..., 0], weights)
+    rank_y, untied_y = _midranks(values[..., 1], weights)
     total = ops.sum(weights, axis=0)
-    w = weights[None]
-    rank_x = ops.sum(w * (ops.cast(sx > 0, "float32") + 0.5 * (1.0 - ops.abs(sx))), 1)
-    rank_y = ops.sum(w * (ops.cast(sy > 0, "float32") + 0.5 * (1.0 - ops.abs(sy))), 1)
     scaled = ops.where(total > 0, total, 1.0)
-    mean_x = ops.sum(weights * rank_x, axis=0) / scaled
-    mean_y = ops.sum(weights * rank_y, axis=0) / scaled
-    dx, dy = rank_x - mean_x, rank_y - mean_y
-    covariance = ops.sum(weights * dx * dy, axis=0)
-    rho = covariance / ops.sqrt(
+    dx = rank_x - ops.sum(weights * rank_x, axis=0) / scaled
+    dy = rank_y - ops.sum(weights * rank_y, axis=0) / scaled
+    rho = ops.sum(weights * dx * dy, axis=0) / ops.sqrt(
         ops.sum(weights * dx * dx, axis=0) * ops.sum(weights * dy * dy, axis=0)
     )
-    nan = float("nan")
-    return ops.where(has_pairs, rho, nan), ops.where(has_pairs, tau, nan)
+    return ops.where(ops.logical_and(untied_x, untied_y), rho, float("nan"))
 
 
 class RankBuffer:
@@ -130,7 +145,12 @@ class RankBuffer:
         merged = self.merged.value
         return ops.logical_and(merged[0] > 0, merged[1] > 1)
 
-    def correlations(self) -> tuple[Any, Any]:
-        """The exact `(spearman, kendall)` of the buffered rows."""
+    def spearman(self) -> Any:
+        """The exact Spearman's rho of the buffered rows, `(D,)`."""
         rows = self.rows.value
-        return exact_correlations(rows[..., :2], rows[..., 2])
+        return exact_spearman(rows[..., :2], rows[..., 2])
+
+    def kendall(self) -> Any:
+        """The exact Kendall's tau-b of the buffered rows, `(D,)`."""
+        rows = self.rows.value
+        return exact_kendall(rows[..., :2], rows[..., 2])

@@ -12,7 +12,7 @@ The grid of one variable (the targets, or the predictions, of one output) is
   mean piece width; values farther share the end bin.
 
 By default the knots are the quantiles (0, 1/16, ..., 1, linear between
-order statistics) of the first 256 rows after a reset (`rank_buffer`), so data
+order statistics) of the first 128 rows after a reset (`rank_buffer`), so data
 of any shape, scale and offset (centred, 1000 ± 1, house prices, log-normal
 counts, integer ratings) spread over the bins. `value_range=(low, high)` fixes
 them evenly over that range instead.

@@ -5,7 +5,7 @@ exact streaming state would be every value seen (what torchmetrics keeps); here
 each output keeps a fixed `K x K` table instead, whatever the number of samples.
 
 **The grid** (`rank_grid`): each value's position in `[0, K]`, piecewise
-linear between 17 knots (by default the quantiles of the first 256 rows, which
+linear between 17 knots (by default the quantiles of the first 128 rows, which
 `rank_buffer` keeps, and from which the value is exact until they are all
 there), so the data spread evenly over the bins whatever their shape, scale or
 offset. A value's bin is `floor(position)`; its place within the bin,
@@ -173,7 +173,7 @@ class RankTable:
         leave above 0), where its grid is not set or the merged processes'
         grids differ, where a merged state holds rows only a buffer had, and
         where more than half of a variable's weight lies beyond one end of
-        the grid (values sorted, or a first 256 rows unlike the rest: the tail
+        the grid (values sorted, or a first 128 rows unlike the rest: the tail
         bins cannot rank them)."""
         n, total = ranks["n"], ranks["total"]
         tied = ops.logical_and(n == total[:, None, None], ranks["distinct"] == 0)
@@ -193,11 +193,11 @@ class RankTable:
         value = ops.where(self.buffer.buffering(), exact, value)
         return ops.where(self.buffer.lost(), float("nan"), value)
 
-    def _exact(self, index: int) -> Any:
-        """The buffer's exact Spearman (0) or Kendall (1) value, or None."""
+    def _exact(self, kind: str) -> Any:
+        """The buffer's exact "spearman" or "kendall" value, or None."""
         if self.buffer is None:
             return None
-        return self.buffer.correlations()[index]
+        return getattr(self.buffer, kind)()
 
     def spearman(self) -> Any:
         """Spearman's rho per output `(D,)`: Pearson's correlation of the
@@ -220,7 +220,7 @@ class RankTable:
         covariance = products - sums[:, 0] * sums[:, 1] / scaled
         variances = squares - sums * sums / scaled[:, None]
         rho = covariance / ops.sqrt(variances[:, 0] * variances[:, 1])
-        return self._valid(rho, r, self._exact(0))
+        return self._valid(rho, r, self._exact("spearman"))
 
     @staticmethod
     def _within_cells(
@@ -280,4 +280,4 @@ class RankTable:
             (1.0 - r["distinct"]) * (r["n"] * r["n"] - r["weights2"]) / 2.0, axis=-1
         )  # (D, 2)
         tau = score / ops.sqrt((pairs - tied[:, 0]) * (pairs - tied[:, 1]))
-        return self._valid(tau, r, self._exact(1))
+        return self._valid(tau, r, self._exact("kendall"))
