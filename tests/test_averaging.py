@@ -75,13 +75,19 @@ def _assert_weights(got, want, atol=1e-6):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=atol)
 
 
-def test_the_model_ends_with_the_mean_of_the_epoch_end_weights():
+def _averaged_fit():
+    """A model trained with SWA from START, and the epoch-end weights."""
     x, y = _data()
     model = _model()
     ends = Recorder("on_epoch_end")
     swa = kec.StochasticWeightAveraging(start_epoch=START)
     model.fit(x, y, epochs=EPOCHS, batch_size=16, shuffle=False, verbose=0,
               callbacks=[ends, swa])  # fmt: skip
+    return model, ends, swa
+
+
+def test_the_model_ends_with_the_mean_of_the_epoch_end_weights():
+    model, ends, swa = _averaged_fit()
     assert swa.count == EPOCHS - START
     # Every float weight: kernels, biases, batch-norm gamma/beta and moving
     # statistics (the seed generator's integer state is not averaged).
@@ -94,12 +100,7 @@ def test_the_average_is_torch_averaged_models():
     import torch
     from torch.optim.swa_utils import AveragedModel
 
-    x, y = _data()
-    model = _model()
-    ends = Recorder("on_epoch_end")
-    swa = kec.StochasticWeightAveraging(start_epoch=START)
-    model.fit(x, y, epochs=EPOCHS, batch_size=16, shuffle=False, verbose=0,
-              callbacks=[ends, swa])  # fmt: skip
+    model, ends, _ = _averaged_fit()
 
     class Holder(torch.nn.Module):
         def __init__(self, values):

@@ -4,7 +4,8 @@ weighted reference written from the definition, `test_regression.spearman` /
 32 and a short last one; the grid and its merge rule; NaN and infinity rules.
 `test_regression.py` runs them through the shared regression checks too
 (reference on 150 rows, compiled `evaluate`, merges with a fixed grid, empty
-batches, eager against compiled)."""
+batches, eager against compiled, a regressor trained in `fit` with a dataset as
+validation data)."""
 
 import keras
 import numpy as np
@@ -243,51 +244,6 @@ def test_the_grid_is_set_again_after_a_reset():
     again = float(run_metric(metric, _batches(t, p, None)))
     fresh = float(run_metric(kem.KendallTau(), _batches(t, p, None)))
     assert again == fresh
-
-
-def test_in_fit_the_validation_logs_are_scipys_of_predict():
-    """Diabetes data: a linear regressor trained with both metrics logs, for
-    its validation data (a dataset of 90 rows), scipy's values of `predict`;
-    the training logs' 352 rows go through the table."""
-    from sklearn.datasets import load_diabetes
-
-    x, y = load_diabetes(return_X_y=True)
-    x = ((x - x.mean(0)) / x.std(0)).astype("float32")
-    y = y.astype("float32")[:, None]
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(1)])
-    model.compile(
-        optimizer=keras.optimizers.Adam(0.5),
-        loss="mse",
-        metrics=[kem.SpearmanCorrelation(), kem.KendallTau(), "mae"],
-    )
-
-    class Validation(keras.utils.PyDataset):
-        def __len__(self):
-            return 3
-
-        def __getitem__(self, i):
-            rows = slice(352 + 30 * i, 352 + 30 * (i + 1))
-            return x[rows], y[rows]
-
-    history = model.fit(
-        x[:352], y[:352], validation_data=Validation(),
-        epochs=3, batch_size=64, verbose=0,
-    )  # fmt: skip
-    predicted = model.predict(x[352:], verbose=0)[:, 0].astype(float)
-    truth = y[352:, 0].astype(float)  # 90 rows: exact (the first 128 rows)
-    logs = {k: v[-1] for k, v in history.history.items()}
-    assert (
-        abs(
-            logs["val_spearman_correlation"]
-            - scipy.stats.spearmanr(truth, predicted)[0]
-        )
-        < ACCURACY
-    )
-    assert (
-        abs(logs["val_kendall_tau"] - scipy.stats.kendalltau(truth, predicted)[0])
-        < ACCURACY
-    )
 
 
 def test_save_and_load_and_bootstrap_refused(tmp_path):

@@ -421,7 +421,9 @@ def test_every_registered_regression_metric_empty_batch_and_compiled(metric):
 
 def test_a_regressor_trained_in_fit_logs_what_sklearn_computes():
     """Diabetes data, a linear model trained with these metrics among Keras'
-    own; the validation logs equal scikit-learn's scores of `predict`."""
+    own, validated on a dataset (`PyDataset`) of 90 rows; the validation logs
+    equal scikit-learn's and scipy's scores of `predict` (the training logs'
+    352 rows take the rank correlations through their table)."""
     from sklearn.datasets import load_diabetes
 
     x, y = load_diabetes(return_X_y=True)
@@ -432,18 +434,35 @@ def test_a_regressor_trained_in_fit_logs_what_sklearn_computes():
     model.compile(
         optimizer=keras.optimizers.Adam(0.5),
         loss="mse",
-        metrics=[kem.R2Score(), kem.PearsonCorrelation(), "mae"],
+        metrics=[
+            kem.R2Score(),
+            kem.PearsonCorrelation(),
+            kem.SpearmanCorrelation(),
+            kem.KendallTau(),
+            "mae",
+        ],
     )
+
+    class Validation(keras.utils.PyDataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            rows = slice(352 + 30 * i, 352 + 30 * (i + 1))
+            return x[rows], y[rows]
+
     history = model.fit(
-        x[:352],
-        y[:352],
-        validation_data=(x[352:], y[352:]),
-        epochs=3,
-        batch_size=64,
+        x[:352], y[:352], validation_data=Validation(), epochs=3, batch_size=64,
         verbose=0,
-    )
+    )  # fmt: skip
     predicted = model.predict(x[352:], verbose=0)
     truth = y[352:, 0].astype(float)
+    for key, score in (
+        ("val_spearman_correlation", scipy.stats.spearmanr),
+        ("val_kendall_tau", scipy.stats.kendalltau),
+    ):
+        want = score(truth, predicted[:, 0].astype(float))[0]
+        np.testing.assert_allclose(history.history[key][-1], want, atol=1e-4)
     np.testing.assert_allclose(
         history.history["val_r2_score"][-1],
         skm.r2_score(truth, predicted[:, 0].astype(float)),
