@@ -94,7 +94,7 @@ class RankTable:
         """Count a batch: `(N, D)` each, as `regression_inputs` gives them."""
         values = ops.stack([y_true, y_pred], axis=-1)  # (N, D, 2)
         if self.buffer is None:
-            knots = self.grid.update(values, values)  # fixed
+            knots = self.grid.fixed  # `value_range`
         else:
             values, weights, first, filled = self.buffer.take(values, weights)
             counted = (first[..., 2] > 0)[..., None]
