@@ -6,6 +6,7 @@ import math
 
 import keras
 import numpy as np
+import pytest
 from helpers import compile_function
 from keras import ops
 
@@ -144,3 +145,58 @@ def test_merged_weighted_sums_stay_within_2_to_the_minus_39():
     total = merged.astype("float64").sum(axis=0)
     exact = [math.fsum(increments[:, :, c].ravel().tolist()) for c in range(32)]
     np.testing.assert_allclose(total, exact, rtol=0, atol=2.0**-36)
+
+
+def _mixed_words(counts, weights, bound):
+    """Compiled: words after alternating a row of `weights` (any floats, the
+    full update) with a row of integer `counts` (the count update `bound`)."""
+
+    def body(i, words):
+        words = exact_add(words, ops.take(weights, i, axis=1))
+        return exact_add(words, ops.take(counts, i, axis=1), bound)
+
+    zero = ops.zeros((counts.shape[0], counts.shape[2]), "float32")
+    words = ops.fori_loop(0, int(counts.shape[1]), body, (zero,) * 4)
+    return ops.stack(words, axis=1)
+
+
+@pytest.mark.parametrize("bound", [2**21, math.inf])
+def test_count_updates_keep_the_invariants_and_merge_exactly(bound):
+    """The short roads for integer counts (`bound`: batch sizes up to 2**21, or
+    unknown) mixed with weighted updates: each word stays in its binade, the
+    total equals the full update's, and 64 replicas merge exactly."""
+    rng = np.random.default_rng(2)
+    high = 2**21 if bound == 2**21 else 2**24
+    counts = rng.integers(0, high, (64, 64, 16)).astype("float32")
+    weights = rng.uniform(0.0, 1.0, (64, 64, 16)).astype("float32")
+    weights[:, ::2] = 0.0  # whole-count totals in half the steps: exact
+    words = np.asarray(
+        ops.convert_to_numpy(
+            compile_function(lambda c, w: _mixed_words(c, w, bound))(counts, weights)
+        )
+    )
+    full = np.asarray(
+        ops.convert_to_numpy(
+            compile_function(lambda c, w: _mixed_words(c, w, None))(counts, weights)
+        )
+    )
+    limits = [2.0 ** (e + 17) for e in QUANTUM_EXPONENTS]
+    assert np.all(np.abs(words[:, 0]) <= 2.0**-21)
+    for word, limit in zip(np.moveaxis(words, 1, 0)[1:3], limits, strict=False):
+        assert np.all(np.abs(word) <= limit)
+    np.testing.assert_array_equal(
+        words.astype("float64").sum(axis=1), full.astype("float64").sum(axis=1)
+    )
+    merged = _merge(list(words)).astype("float64").sum(axis=0)
+    exact_counts = counts.astype("int64").sum(axis=(0, 1))
+    exact = [
+        math.fsum([float(exact_counts[c]), *weights[:, :, c].ravel().tolist()])
+        for c in range(16)
+    ]
+    assert exact_counts.min() > 2**30
+    np.testing.assert_allclose(merged, exact, rtol=0, atol=2.0**-36)
+    only_counts = compile_function(lambda c, w: _mixed_words(c, w * 0.0, bound))
+    merged = _merge(
+        list(np.asarray(ops.convert_to_numpy(only_counts(counts, weights))))
+    )
+    np.testing.assert_array_equal(merged.astype("float64").sum(axis=0), exact_counts)

@@ -300,3 +300,11 @@ class ScoreRangeGuard:
     def apply(self, value: Tensor) -> Any:
         """`value`, or NaN when any out-of-range score was seen."""
         return ops.where(self.count > 0, float("nan"), value)
+
+    def apply_all(self, values: dict[str, Any]) -> dict[str, Any]:
+        """`apply` to every value of a metric's result: one comparison and one
+        select for all of them (NaN or 0, added to each value), not one each."""
+        if len(values) == 1:
+            return {key: self.apply(value) for key, value in values.items()}
+        poison = ops.where(self.count > 0, float("nan"), 0.0)
+        return {key: value + poison for key, value in values.items()}

@@ -189,11 +189,11 @@ class ClassificationMetrics(ConfusionStateMetric):
     def result(self) -> Any:
         self.output_name = compiled_output_name(self) or self.output_name
         lead = self.key_lead(self.output_name)
-        values = expand_values(self.score_values(self.statistics()), self.value_keys())
-        return {
-            lead + key: cast_to(self.guarded(value), self.dtype)
-            for key, value in values.items()
-        }
+        values = self.score_values(self.statistics())
+        if self.label_guard is not None:
+            values = self.label_guard.apply_all(values)
+        values = expand_values(values, self.value_keys())
+        return {lead + key: cast_to(value, self.dtype) for key, value in values.items()}
 
     def get_config(self) -> Any:
         # The `metrics` argument is kept, validated, as the tuple `scores`.

@@ -3,6 +3,7 @@ checks, and its replicate protocol for `Bootstrap`."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict
 
@@ -30,6 +31,7 @@ from keras_extras.metrics.inputs import (
     TASKS,
     classification_inputs,
     infer_num_classes,
+    static_shape,
 )
 from keras_extras.metrics.scores import (
     AVERAGES,
@@ -38,6 +40,17 @@ from keras_extras.metrics.scores import (
     get_score,
     state_rows,
 )
+
+
+def count_bound(weights: Tensor, sample_weight: Tensor | None) -> float | None:
+    """What `CompensatedSum.add` is told about a batch's counts: without
+    `sample_weight` they are integers no larger than the number of samples
+    (`weights` holds 0 or 1 per sample), which the static shape gives or not
+    (`math.inf`); with it they may be any float (None)."""
+    if sample_weight is not None:
+        return None
+    samples = static_shape(weights)[0]
+    return math.inf if samples is None else samples
 
 
 class ConfusionArguments(TypedDict, total=False):
@@ -260,7 +273,7 @@ class ConfusionStateMetric(ExtrasMetric):
             counts = class_statistics(
                 true_ids, pred_ids, weights, self.layout, num_classes
             )
-        state.add(counts)
+        state.add(counts, count_bound(weights, sample_weight))
         if self.row_sums is not None:
             self.row_sums.add(ops.sum(self.row_terms(true_ids, pred_ids, weights), 0))
 

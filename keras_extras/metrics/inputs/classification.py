@@ -140,26 +140,22 @@ def _multiclass(
                 f"`top_k={top_k}` needs class scores (batch, ..., {num_classes}). "
                 f"Received: y_pred.shape={pred_shape}"
             )
-        pred_ids = _top_k_refined(y_pred, true_ids, pred_ids, countable, top_k)
+        pred_ids = _top_k_refined(y_pred, true_ids, pred_ids, top_k)
 
+    # Uncountable samples get weight 0; every id is in range already (arg-max
+    # ids are, and `ids_in_range` clips).
     weights = countable_weights(countable, sample_weight, sample_shape)
-    if countable is None:  # boolean ids on both sides: all in range
-        return flat(true_ids), flat(pred_ids), flat(weights), multi_hot
-    # Uncountable samples keep weight 0; their ids only need to stay in range.
-    true_ids = ops.where(countable, true_ids, 0)
-    if not is_floating(y_pred):
-        pred_ids = ops.where(countable, pred_ids, 0)
     return flat(true_ids), flat(pred_ids), flat(weights), multi_hot
 
 
 def _top_k_refined(
-    scores: Tensor, true_ids: Tensor, pred_ids: Tensor, countable: Any, top_k: int
+    scores: Tensor, true_ids: Tensor, pred_ids: Tensor, top_k: int
 ) -> Any:
-    """The label where it is among the `top_k` highest scores, else the arg-max."""
-    safe_ids = true_ids if countable is None else ops.where(countable, true_ids, 0)
-    label_score = ops.take_along_axis(scores, safe_ids[..., None], axis=-1)[..., 0]
+    """The label where it is among the `top_k` highest scores, else the arg-max
+    (`true_ids` are in range, uncountable ones too)."""
+    label_score = ops.take_along_axis(scores, true_ids[..., None], axis=-1)[..., 0]
     kth_score = ops.top_k(scores, top_k, sorted=True)[0][..., -1]
-    return ops.where(label_score >= kth_score, safe_ids, pred_ids)
+    return ops.where(label_score >= kth_score, true_ids, pred_ids)
 
 
 def _thresholded(
@@ -195,16 +191,22 @@ def _thresholded(
     pred_ids, countable = binary_decisions(y_pred, threshold, from_logits)
     true_ids, true_ok = ids_in_range(y_true, 2)
     countable = both(countable, true_ok)
-    if countable is None:  # boolean labels and predictions: all countable
-        countable = ops.ones_like(true_ids) > 0
     if ignore_class is not None:
-        countable = ops.logical_and(countable, ops.not_equal(true_ids, ignore_class))
-    weights = broadcast_sample_weight(sample_weight, sample_shape)
-    if task == "multilabel":
-        weights = ops.expand_dims(weights, -1)
-    weights = ops.where(countable, weights, 0.0)
-    true_ids = ops.where(countable, true_ids, 0)
-    pred_ids = ops.where(countable, pred_ids, 0)
+        countable = both(countable, ops.not_equal(true_ids, ignore_class))
+    # Uncountable entries get weight 0; ids and decisions are 0/1 already.
+    if sample_weight is None:
+        if countable is None:  # boolean labels and decisions: all countable
+            weights = ops.ones_like(true_ids, "float32")
+        else:
+            weights = ops.cast(countable, "float32")
+    else:
+        weights = broadcast_sample_weight(sample_weight, sample_shape)
+        if task == "multilabel":
+            weights = ops.expand_dims(weights, -1)
+        if countable is None:
+            weights = weights * ops.ones_like(true_ids, "float32")
+        else:
+            weights = ops.where(countable, weights, 0.0)
     shape = (-1,) if task == "binary" else (-1, num_classes)
     return (
         ops.reshape(true_ids, shape),
