@@ -33,6 +33,7 @@ not use the shorter `fl(v + C) - C` rounding: XLA folds `(v + C) - C` to `v`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -111,6 +112,21 @@ def exact_add(words: Tensor, x: Tensor, bound: float | None = None) -> Any:
     a2 = (w2 + t2) + c1
     c2 = _round_to(a2, e3)
     return a0 - c0, a1 - c1, a2 - c2, (w3 + t3) + c2
+
+
+def count_bound(weights: Tensor, sample_weight: Tensor | None) -> float | None:
+    """The `bound` to pass `CompensatedSum.add` with sums of `weights`: without
+    `sample_weight`, `weights` holds 0 or 1 per entry and any sum of them is an
+    integer no larger than their number (`math.inf` when the static shape does
+    not give it); with it, None (any float)."""
+    if sample_weight is not None:
+        return None
+    size = 1
+    for dim in weights.shape:
+        if dim is None:
+            return math.inf
+        size *= int(dim)
+    return size
 
 
 def weighted_bincount(ids: Tensor, weights: Tensor, length: int) -> Any:

@@ -21,7 +21,7 @@ from keras_extras._config import declared_config
 from keras_extras._keras_compat import is_placeholder, set_metric_direction
 from keras_extras._naming import LogKey, output_lead
 from keras_extras._typing import Direction, Tensor
-from keras_extras.metrics.accumulators import CompensatedSum
+from keras_extras.metrics.accumulators import CompensatedSum, count_bound
 from keras_extras.metrics.inputs import (
     broadcast_sample_weight,
     check_batch_sizes,
@@ -208,7 +208,9 @@ class PerSampleMean(ExtrasMetric):
     ) -> Any:
         """`(values, weights, out_of_range)`: the per-sample values and their
         weights (same shape; 0 where not counted) and how many scores were out of
-        range (0 unless a subclass guards its score range)."""
+        range (0 unless a subclass guards its score range). Without
+        `sample_weight` every weight must be 0 or 1: `update_state` adds their
+        sum as a count (`count_bound`)."""
         y_pred = ops.convert_to_tensor(y_pred)
         if y_true is not None:  # metrics of the predictions alone accept None
             y_true = ops.convert_to_tensor(y_true)
@@ -231,7 +233,7 @@ class PerSampleMean(ExtrasMetric):
     ) -> None:
         values, weights, _ = self.weighted_values(y_true, y_pred, sample_weight)
         self.total.add(ops.sum(ops.multiply(weights, values)))
-        self.weight.add(ops.sum(weights))
+        self.weight.add(ops.sum(weights), count_bound(weights, sample_weight))
 
     def result(self) -> Any:
         return ops.cast(

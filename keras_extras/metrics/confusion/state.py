@@ -3,7 +3,6 @@ checks, and its replicate protocol for `Bootstrap`."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypedDict
 
@@ -18,7 +17,7 @@ from keras_extras._validation import (
     check_one_of,
     check_threshold,
 )
-from keras_extras.metrics.accumulators import CompensatedSum
+from keras_extras.metrics.accumulators import CompensatedSum, count_bound
 from keras_extras.metrics.base import ExtrasMetric, ScoreRangeGuard
 from keras_extras.metrics.confusion.counting import (
     class_statistics,
@@ -31,7 +30,6 @@ from keras_extras.metrics.inputs import (
     TASKS,
     classification_inputs,
     infer_num_classes,
-    static_shape,
 )
 from keras_extras.metrics.scores import (
     AVERAGES,
@@ -40,17 +38,6 @@ from keras_extras.metrics.scores import (
     get_score,
     state_rows,
 )
-
-
-def count_bound(weights: Tensor, sample_weight: Tensor | None) -> float | None:
-    """What `CompensatedSum.add` is told about a batch's counts: without
-    `sample_weight` they are integers no larger than the number of samples
-    (`weights` holds 0 or 1 per sample), which the static shape gives or not
-    (`math.inf`); with it they may be any float (None)."""
-    if sample_weight is not None:
-        return None
-    samples = static_shape(weights)[0]
-    return math.inf if samples is None else samples
 
 
 class ConfusionArguments(TypedDict, total=False):
