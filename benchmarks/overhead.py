@@ -54,8 +54,9 @@ NEAREST_KERAS = {
     "extras_classification_8": "keras_f1_macro",
     "extras_ece": "keras_mse",
     "extras_brier": "keras_mse",
-    "extras_auroc": "keras_auc",
-    "extras_average_precision": "keras_auc",
+    "extras_auroc": "keras_auc_multilabel",
+    "extras_auroc_micro": "keras_auc",
+    "extras_average_precision": "keras_pr_auc_multilabel",
     "extras_uniform_kl": "keras_kl",
     "extras_entropy": "keras_kl",
 }
@@ -63,9 +64,11 @@ QUICK = (
     "none",
     "keras_f1_macro",
     "keras_auc",
+    "keras_auc_multilabel",
     "extras_f1",
     "extras_classification_8",
     "extras_auroc",
+    "extras_auroc_micro",
     "extras_suite",
     "floor_1_value",
     "floor_8_values",
@@ -86,6 +89,13 @@ def keras_configs():
             keras.metrics.Recall(),
         ],
         "keras_auc": lambda c: [keras.metrics.AUC()],
+        # Per-class curves averaged over the classes, as AUROC's default macro.
+        "keras_auc_multilabel": lambda c: [
+            keras.metrics.AUC(multi_label=True, num_labels=c)
+        ],
+        "keras_pr_auc_multilabel": lambda c: [
+            keras.metrics.AUC(curve="PR", multi_label=True, num_labels=c)
+        ],
         "keras_mse": lambda c: [keras.metrics.MeanSquaredError()],
         "keras_kl": lambda c: [keras.metrics.KLDivergence()],
     }
@@ -137,6 +147,7 @@ def extras_configs():
         "extras_ece": lambda c: [kem.ExpectedCalibrationError()],
         "extras_brier": lambda c: [kem.BrierScore()],
         "extras_auroc": lambda c: [kem.AUROC(num_classes=c)],
+        "extras_auroc_micro": lambda c: [kem.AUROC(num_classes=c, average="micro")],
         "extras_average_precision": lambda c: [kem.AveragePrecision(num_classes=c)],
         "extras_uniform_kl": lambda c: [kem.UniformKLDivergence()],
         "extras_entropy": lambda c: [kem.PredictiveEntropy()],
@@ -384,7 +395,7 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="tiny workload, 3 repeats, 7 configurations",
+        help="3 repeats, 9 configurations, the tiny workload unless --workload",
     )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
@@ -397,11 +408,10 @@ def main(argv=None) -> int:
 
     machine = describe()
     backend = machine["backend"]
-    workloads = (
-        ["tiny"]
-        if args.quick
-        else (list(WORKLOADS) if args.workload == "all" else [args.workload])
-    )
+    if args.workload != "all":
+        workloads = [args.workload]
+    else:
+        workloads = ["tiny"] if args.quick else list(WORKLOADS)
     repeats = 3 if args.quick else max(args.repeats, 5)
     for workload in workloads:
         results = run(workload, repeats, args.quick)

@@ -7,10 +7,18 @@ under test."""
 import keras
 import numpy as np
 import pytest
-from helpers import assert_both, assert_save_load, run_eager, run_metric
+from helpers import (
+    assert_both,
+    assert_save_load,
+    compile_function,
+    run_eager,
+    run_metric,
+)
+from keras import ops
 
 import keras_extras.metrics as kem
 from keras_extras.metrics.ranking import threshold_grid
+from keras_extras.metrics.ranking.histograms import GridBuckets
 
 GRID = threshold_grid(200)
 
@@ -190,3 +198,36 @@ def test_multilabel_operating_points_per_label():
         )
 
     assert_both(make, labels, scores, per_label, atol=1e-6)
+
+
+def _hard_scores(grid, rng):
+    """Every threshold and its float32 neighbours, 0 and 1, uniform scores and
+    scores log-uniform towards 0 and towards 1, as float32."""
+    grid = grid.astype("float32")
+    up = np.nextafter(grid, np.float32(2.0))
+    down = np.nextafter(grid, np.float32(-1.0))
+    near = [
+        10.0 ** -rng.uniform(0.0, 9.0, 4000),
+        1.0 - 10.0 ** -rng.uniform(0, 9, 4000),
+    ]
+    scores = np.concatenate(
+        [grid, up, down, [0.0, 1.0], rng.uniform(0.0, 1.0, 8000), *near]
+    ).astype("float32")
+    return scores[(scores >= 0.0) & (scores <= 1.0)]
+
+
+@pytest.mark.parametrize("num_thresholds", [4, 5, 10, 200, 1000, 2000])
+def test_grid_buckets_equal_a_binary_search(num_thresholds):
+    """The arithmetic bucketing gives what `searchsorted` gives for every kind
+    of float32 score, compiled as in training: a wrong bucket would move a
+    score across a threshold."""
+    grid = threshold_grid(num_thresholds)
+    scores = _hard_scores(grid, np.random.default_rng(num_thresholds))
+    buckets = GridBuckets(grid)
+    found, offsets = compile_function(buckets)(scores)
+    expected = np.searchsorted(grid, scores, side="right") - 1
+    np.testing.assert_array_equal(ops.convert_to_numpy(found), expected)
+    # Exact, but XLA flushes a subnormal score (above 0 by 1e-45) to 0.
+    np.testing.assert_allclose(
+        ops.convert_to_numpy(offsets), scores - grid[expected], rtol=0, atol=1e-37
+    )

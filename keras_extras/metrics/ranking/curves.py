@@ -23,6 +23,7 @@ from keras_extras.metrics.ranking.estimators import (
     threshold_rates,
 )
 from keras_extras.metrics.ranking.histograms import (
+    GridBuckets,
     bucket_widths,
     score_histograms,
     threshold_grid,
@@ -97,6 +98,7 @@ class CurveMetric(ExtrasMetric):
         # Constants of every step, made device tensors once: converting numpy
         # arrays in update_state/result would copy them to the device each step.
         self.grid_tensor = ops.convert_to_tensor(self.grid)
+        self.buckets = GridBuckets(self.grid)
         self.widths = ops.convert_to_tensor(bucket_widths(self.grid))
         self.table = ops.convert_to_tensor(bucket_table())
         self.histograms = CompensatedSum(
@@ -125,7 +127,7 @@ class CurveMetric(ExtrasMetric):
         )
         self.score_range.add(out_of_range)
         self.histograms.add(
-            score_histograms(probs, targets, weights, self.grid_tensor, self.state_rows)
+            score_histograms(probs, targets, weights, self.buckets, self.state_rows)
         )
 
     def per_class(self, stats: Tensor) -> Any:
@@ -171,7 +173,7 @@ class CurveMetric(ExtrasMetric):
             y_true, y_pred, sample_weight
         )
         histograms = score_histograms(
-            probs, targets, weights, self.grid_tensor, self.state_rows, replicate
+            probs, targets, weights, self.buckets, self.state_rows, replicate
         )
         return histograms, out_of_range
 
