@@ -171,9 +171,7 @@ def report() -> str:
         row = f"| {name} | {ours} | {peer or '—'} | {theirs} |"
         if "torch" in runs:
             found = runs["torch"]["torchmetrics"].get(name)
-            row += (
-                f" {found['metric']} {_pair(found['ops'])} |" if found else " — |"
-            )
+            row += f" {found['metric']} {_pair(found['ops'])} |" if found else " — |"
         lines.append(row)
     lines.append("")
     return "\n".join(lines)

@@ -56,6 +56,30 @@ def test_integer_labels_outside_the_classes_are_not_counted(bad):
     assert_both(f1(), wide, probs, expected)
 
 
+@pytest.mark.parametrize(
+    "dtype, classes, labels, predicted",
+    [
+        # float16 cannot hold num_classes - 1 = 2051: a bound in the labels'
+        # dtype would round up to 2052 and let that label in.
+        ("float16", 2052, [2050, 2052, 4, 2050, 2048], [2050, 2050, 4, 3, 2048]),
+        ("int8", 200, [100, 5, -3, 127], [100, 5, 0, 126]),
+        ("uint8", 300, [255, 3, 0], [255, 3, 1]),
+        ("int16", 40_000, [30_000, -1, 7], [30_000, 0, 7]),
+    ],
+)
+def test_narrow_label_dtypes_are_read_exactly(dtype, classes, labels, predicted):
+    """Labels in a dtype that cannot hold `num_classes - 1` are widened before
+    their range is checked: in range they count, out of range they do not."""
+    labels, predicted = np.array(labels), np.array(predicted)
+    keep = (labels >= 0) & (labels < classes)
+    expected = float(np.mean(labels[keep] == predicted[keep]))
+
+    def make():
+        return kem.Recall(num_classes=classes, average="micro")
+
+    assert_both(make, labels.astype(dtype), predicted.astype("int32"), expected)
+
+
 def test_nan_labels_and_nan_or_negative_float_ids_are_not_counted():
     labels, probs = problem()
     float_labels = labels.astype("float32")

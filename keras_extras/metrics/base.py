@@ -209,8 +209,8 @@ class PerSampleMean(ExtrasMetric):
         """`(values, weights, out_of_range)`: the per-sample values and their
         weights (same shape; 0 where not counted) and how many scores were out of
         range (0 unless a subclass guards its score range). Without
-        `sample_weight` every weight must be 0 or 1: `update_state` adds their
-        sum as a count (`count_bound`)."""
+        `sample_weight` these weights are 0 or 1, and `update_state` adds their
+        sum as a count (`count_bound`); not for an override of this method."""
         y_pred = ops.convert_to_tensor(y_pred)
         if y_true is not None:  # metrics of the predictions alone accept None
             y_true = ops.convert_to_tensor(y_true)
@@ -233,7 +233,11 @@ class PerSampleMean(ExtrasMetric):
     ) -> None:
         values, weights, _ = self.weighted_values(y_true, y_pred, sample_weight)
         self.total.add(ops.sum(ops.multiply(weights, values)))
-        self.weight.add(ops.sum(weights), count_bound(weights, sample_weight))
+        # The library's weighting gives 0/1 weights without `sample_weight`
+        # (a count); an override's may be any float.
+        own = type(self).weighted_values is PerSampleMean.weighted_values
+        bound = count_bound(weights, sample_weight) if own else None
+        self.weight.add(ops.sum(weights), bound)
 
     def result(self) -> Any:
         return ops.cast(

@@ -260,7 +260,10 @@ class ConfusionStateMetric(ExtrasMetric):
             counts = class_statistics(
                 true_ids, pred_ids, weights, self.layout, num_classes
             )
-        state.add(counts, count_bound(weights, sample_weight))
+        # Without `sample_weight` this class's inputs weigh each sample 0 or 1,
+        # so the counts are integers; an override's weights may be any float.
+        own = type(self).formatted_inputs is ConfusionStateMetric.formatted_inputs
+        state.add(counts, count_bound(weights, sample_weight) if own else None)
         if self.row_sums is not None:
             self.row_sums.add(ops.sum(self.row_terms(true_ids, pred_ids, weights), 0))
 

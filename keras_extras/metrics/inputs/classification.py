@@ -65,7 +65,8 @@ def classification_inputs(
     Returns:
         `(true_ids, pred_ids, weights)`: int32, int32 and float32 tensors of shape
         `(N,)` for binary/multiclass, `(N, C)` for multilabel, where `N` is the
-        number of samples in `S`. Uncountable samples have weight 0 and id 0.
+        number of samples in `S`. Uncountable samples have weight 0; every id
+        is in `[0, num_classes)` (out-of-range labels are clipped, NaN is 0).
         With `count_multi_hot=True`, the multi-hot count follows (a float32
         scalar).
 

@@ -78,6 +78,19 @@ def ids_and_max(scores: Tensor) -> Any:
     return ids, row_max[..., 0]
 
 
+# Label dtypes in which `num_classes - 1` may not be exact, and the dtype each
+# is widened to (exactly) before its range is checked.
+NARROW_LABEL_DTYPES = {
+    "float16": "float32",
+    "bfloat16": "float32",
+    "int8": "int32",
+    "int16": "int32",
+    "uint8": "int32",
+    "uint16": "int32",
+    "uint32": "int32",  # above 2**31 wraps negative: out of range, as it is
+}
+
+
 def ids_in_range(x: Tensor, num_classes: int) -> Any:
     """Integer ids from labels (`x` rounded when floating) and whether each is in
     `[0, num_classes)` (None for booleans: always in range).
@@ -92,6 +105,12 @@ def ids_in_range(x: Tensor, num_classes: int) -> Any:
     dtype = str(ops.dtype(x))
     if dtype == "bool":
         return cast_to(x, "int32"), None
+    if dtype in NARROW_LABEL_DTYPES:
+        # The clip's bound takes the labels' dtype, where `num_classes - 1`
+        # may round up to `num_classes` (float16 at 2052 classes) or wrap
+        # (int8 past 127): widen first, exactly.
+        dtype = NARROW_LABEL_DTYPES[dtype]
+        x = ops.cast(x, dtype)
     if "float" in dtype:
         x = ops.round(x)
     ids = ops.clip(x, 0, num_classes - 1)
