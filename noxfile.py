@@ -171,6 +171,8 @@ def bench(session: nox.Session, backend: str) -> None:
     session.run("python", "-m", "benchmarks.report")
     session.run("python", "-m", "benchmarks.classes", "--backend", backend)
     session.run("python", "-m", "benchmarks.classes", "--report")
+    session.run("python", "-m", "benchmarks.op_counts", "--backend", backend)
+    session.run("python", "-m", "benchmarks.op_counts", "--report")
     session.run("python", "-m", "benchmarks.segmentation")
     session.run("python", "-m", "benchmarks.segmentation", "--report")
     session.run("python", "-m", "benchmarks.regression")
