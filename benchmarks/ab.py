@@ -33,18 +33,9 @@ import time
 from pathlib import Path
 
 from benchmarks._machine import RESULTS, describe, write_report
+from benchmarks.overhead import SCORES8
 
 ROOT = Path(__file__).parent.parent
-SCORES8 = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "specificity",
-    "balanced_accuracy",
-    "mcc",
-    "kappa",
-)
 
 
 def export_base(revision: str, folder: Path) -> str:

@@ -232,20 +232,25 @@ def count_ops(backend: str, num_classes: int = 10) -> dict:
     return counts
 
 
+def torch_dispatches(fn, *args) -> int:
+    """The aten ops torch dispatches while `fn(*args)` runs."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Count(TorchDispatchMode):
+        calls = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            Count.calls += 1
+            return func(*args, **(kwargs or {}))
+
+    with Count():
+        fn(*args)
+    return Count.calls
+
+
 def _framework_ops(backend, fn, values) -> int:
     if backend == "torch":
-        from torch.utils._python_dispatch import TorchDispatchMode
-
-        class Count(TorchDispatchMode):
-            calls = 0
-
-            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-                Count.calls += 1
-                return func(*args, **(kwargs or {}))
-
-        with Count():
-            fn(values)
-        return Count.calls
+        return torch_dispatches(fn, values)
     if backend == "jax":
         import jax
 

@@ -80,28 +80,15 @@ def torchmetrics_ops(name: str, kwargs: dict, y, p) -> tuple[int, int] | None:
         from torchmetrics import classification
     except ImportError:
         return None
-    from torch.utils._python_dispatch import TorchDispatchMode
+    from benchmarks.classes import torch_dispatches
 
     metric = getattr(classification, name)(num_classes=CLASSES, **kwargs)
     target = y.argmax(-1)
     metric.update(p, target)
     metric.compute()
-
-    class Count(TorchDispatchMode):
-        calls = 0
-
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            Count.calls += 1
-            return func(*args, **(kwargs or {}))
-
-    with Count():
-        metric.update(p, target)
-    update = Count.calls
-    Count.calls = 0
+    update = torch_dispatches(metric.update, p, target)
     metric._computed = None  # compute() caches its value until the next update
-    with Count():
-        metric.compute()
-    return update, Count.calls
+    return update, torch_dispatches(metric.compute)
 
 
 def measure(backend: str) -> dict:
