@@ -39,6 +39,17 @@ def describe() -> dict:
     }
 
 
+def run_under_backend(backend: str, module: str) -> None:
+    """Start `python -m module` again with the same arguments under
+    `KERAS_BACKEND=backend`, unless this process already runs it (Keras reads
+    the variable once, at import)."""
+    import sys
+
+    if os.environ.get("KERAS_BACKEND") != backend:
+        os.environ["KERAS_BACKEND"] = backend
+        os.execv(sys.executable, [sys.executable, "-m", module, *sys.argv[1:]])
+
+
 RESULTS = Path(__file__).parent / "results"
 """Where the benchmarks write their results."""
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import os
 import re
 import statistics
 import subprocess
@@ -32,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks._machine import RESULTS, describe, write_report
+from benchmarks._machine import RESULTS, describe, run_under_backend, write_report
 from benchmarks.overhead import SCORES8
 
 ROOT = Path(__file__).parent.parent
@@ -256,9 +255,7 @@ def main(argv=None) -> int:
         return write_report("ab", report())
     if args.backend is None:
         parser.error("--backend is required unless --report")
-    if os.environ.get("KERAS_BACKEND") != args.backend:
-        os.environ["KERAS_BACKEND"] = args.backend
-        os.execv(sys.executable, [sys.executable, "-m", "benchmarks.ab", *sys.argv[1:]])
+    run_under_backend(args.backend, "benchmarks.ab")
     data = measure(args.base, args.repeats)
     path = RESULTS / f"ab-{args.backend}.json"
     path.write_text(json.dumps(data, indent=1) + "\n")

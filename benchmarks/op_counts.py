@@ -20,9 +20,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 
-from benchmarks._machine import RESULTS, describe, write_report
+from benchmarks._machine import RESULTS, describe, run_under_backend, write_report
 
 CLASSES = 10
 BATCH = 256
@@ -177,12 +176,7 @@ def main(argv=None) -> int:
         return write_report("op_counts", report())
     if args.backend is None:
         parser.error("--backend is required unless --report")
-    if os.environ.get("KERAS_BACKEND") != args.backend:
-        os.environ["KERAS_BACKEND"] = args.backend
-        os.execv(
-            sys.executable,
-            [sys.executable, "-m", "benchmarks.op_counts", *sys.argv[1:]],
-        )
+    run_under_backend(args.backend, "benchmarks.op_counts")
     data = measure(args.backend)
     path = RESULTS / f"op_counts-{args.backend}.json"
     path.write_text(json.dumps(data, indent=1) + "\n")

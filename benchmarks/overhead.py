@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
+
+from benchmarks._machine import run_under_backend
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -399,11 +400,8 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    if args.backend and os.environ.get("KERAS_BACKEND") != args.backend:
-        os.environ["KERAS_BACKEND"] = args.backend
-        os.execv(
-            sys.executable, [sys.executable, "-m", "benchmarks.overhead", *sys.argv[1:]]
-        )
+    if args.backend:
+        run_under_backend(args.backend, "benchmarks.overhead")
     from benchmarks._machine import describe
 
     machine = describe()

@@ -200,3 +200,27 @@ def test_count_updates_keep_the_invariants_and_merge_exactly(bound):
         list(np.asarray(ops.convert_to_numpy(only_counts(counts, weights))))
     )
     np.testing.assert_array_equal(merged.astype("float64").sum(axis=0), exact_counts)
+
+
+def test_only_the_librarys_own_weights_are_taken_for_counts():
+    """Sums of a library metric's weights take the count road without sample
+    weights; a subclass outside the library that makes its own weights, and
+    any weighted batch, take the full one."""
+    import keras_extras.metrics as kem
+    from keras_extras.metrics.base import library_count_bound
+
+    class Fractional(kem.UniformKLDivergence):
+        def weighted_values(self, y_true, y_pred, sample_weight=None):
+            values, weights, out = super().weighted_values(y_true, y_pred)
+            return values, weights * 0.5, out
+
+    weights = ops.ones((8,))
+    own = kem.UniformKLDivergence().weighted_values
+    assert library_count_bound(own, weights, None) == 8
+    assert library_count_bound(own, weights, weights) is None
+    confusion = kem.F1Score(num_classes=3).formatted_inputs
+    assert library_count_bound(confusion, ops.ones((8, 3)), None) == 24
+    assert library_count_bound(Fractional().weighted_values, weights, None) is None
+    metric = Fractional()
+    metric.update_state(None, np.full((8, 3), 1 / 3, "float32"))
+    np.testing.assert_array_equal(metric.weight.numpy(), 4.0)

@@ -53,6 +53,17 @@ def safe_divide(
     return ops.where(denominator == 0, zero_division, numerator / denominator)
 
 
+def library_count_bound(
+    source: Any, weights: Tensor, sample_weight: Tensor | None
+) -> float | None:
+    """`count_bound(weights, sample_weight)` when `source`, the method that
+    made `weights`, is keras-extras' own (its weights are 0 or 1 without
+    `sample_weight`, so their sums are counts); None when a subclass outside
+    the library overrides it (its weights may be any float)."""
+    own = getattr(source, "__module__", "").split(".")[0] == "keras_extras"
+    return count_bound(weights, sample_weight) if own else None
+
+
 class ExtrasMetric(keras.metrics.Metric):
     """Base class of keras-extras metrics, and of yours.
 
@@ -210,7 +221,8 @@ class PerSampleMean(ExtrasMetric):
         weights (same shape; 0 where not counted) and how many scores were out of
         range (0 unless a subclass guards its score range). Without
         `sample_weight` these weights are 0 or 1, and `update_state` adds their
-        sum as a count (`count_bound`); not for an override of this method."""
+        sum as a count (`library_count_bound`); an override outside the
+        library may give any weights."""
         y_pred = ops.convert_to_tensor(y_pred)
         if y_true is not None:  # metrics of the predictions alone accept None
             y_true = ops.convert_to_tensor(y_true)
@@ -233,10 +245,7 @@ class PerSampleMean(ExtrasMetric):
     ) -> None:
         values, weights, _ = self.weighted_values(y_true, y_pred, sample_weight)
         self.total.add(ops.sum(ops.multiply(weights, values)))
-        # The library's weighting gives 0/1 weights without `sample_weight`
-        # (a count); an override's may be any float.
-        own = type(self).weighted_values is PerSampleMean.weighted_values
-        bound = count_bound(weights, sample_weight) if own else None
+        bound = library_count_bound(self.weighted_values, weights, sample_weight)
         self.weight.add(ops.sum(weights), bound)
 
     def result(self) -> Any:

@@ -15,13 +15,13 @@ from keras_extras._typing import Tensor
 from keras_extras._validation import check_bool, check_int, check_one_of
 from keras_extras.metrics.accumulators import (
     CompensatedSum,
-    count_bound,
     weighted_bincount,
 )
 from keras_extras.metrics.base import (
     ExtrasMetric,
     PerSampleMean,
     ScoreRangeGuard,
+    library_count_bound,
     safe_divide,
 )
 from keras_extras.metrics.inputs import class_ids, probability_inputs, static_shape
@@ -382,7 +382,10 @@ class BrierScore(PerSampleMean):
         )
         self.score_range.add(out_of_range)
         self.total.add(ops.sum(weights * squared))
-        self.weight.add(ops.sum(weights), count_bound(weights, sample_weight))
+        self.weight.add(
+            ops.sum(weights),
+            library_count_bound(self.weighted_values, weights, sample_weight),
+        )
 
     def result(self) -> Any:
         return ops.cast(self.score_range.apply(super().result()), self.dtype)

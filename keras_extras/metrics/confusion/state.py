@@ -17,8 +17,12 @@ from keras_extras._validation import (
     check_one_of,
     check_threshold,
 )
-from keras_extras.metrics.accumulators import CompensatedSum, count_bound
-from keras_extras.metrics.base import ExtrasMetric, ScoreRangeGuard
+from keras_extras.metrics.accumulators import CompensatedSum
+from keras_extras.metrics.base import (
+    ExtrasMetric,
+    ScoreRangeGuard,
+    library_count_bound,
+)
 from keras_extras.metrics.confusion.counting import (
     class_statistics,
     confusion_counts,
@@ -260,10 +264,9 @@ class ConfusionStateMetric(ExtrasMetric):
             counts = class_statistics(
                 true_ids, pred_ids, weights, self.layout, num_classes
             )
-        # Without `sample_weight` this class's inputs weigh each sample 0 or 1,
-        # so the counts are integers; an override's weights may be any float.
-        own = type(self).formatted_inputs is ConfusionStateMetric.formatted_inputs
-        state.add(counts, count_bound(weights, sample_weight) if own else None)
+        state.add(
+            counts, library_count_bound(self.formatted_inputs, weights, sample_weight)
+        )
         if self.row_sums is not None:
             self.row_sums.add(ops.sum(self.row_terms(true_ids, pred_ids, weights), 0))
 

@@ -52,28 +52,29 @@ def score_histograms(
     probs: Tensor,
     targets: Tensor,
     weights: Tensor,
-    grid: GridBuckets,
+    buckets: GridBuckets,
     rows: int = 4,
     replicate: Callable[[Tensor], Tensor] | None = None,
 ) -> Any:
     """Per (class, bucket) statistics of a batch: a `(rows, K, T)` tensor.
 
-    `grid` buckets scores on the threshold grid (`GridBuckets`). Rows: positive weight,
-    negative weight, positive weight * offset, negative weight * offset (offset:
-    score minus the bucket's threshold) and, with `rows=5`, the number of positive
-    samples (with non-zero weight). With `replicate` (a function giving each
-    sample's weight in each of R bootstrap replicates, `(samples, R)`), the result
-    is `(R, rows, K, T)`, still from one scatter-add.
+    `buckets` places scores on the threshold grid (`GridBuckets`). Rows:
+    positive weight, negative weight, positive weight * offset, negative
+    weight * offset (offset: score minus the bucket's threshold) and, with
+    `rows=5`, the number of positive samples (with non-zero weight). With
+    `replicate` (a function giving each sample's weight in each of R
+    bootstrap replicates, `(samples, R)`), the result is `(R, rows, K, T)`,
+    from one scatter-add.
     """
     if replicate is not None:
-        return replicated_histograms(probs, targets, weights, grid, rows, replicate)
-    num_columns, num_thresholds = probs.shape[-1], grid.size
-    buckets, offsets = grid(probs)
+        return replicated_histograms(probs, targets, weights, buckets, rows, replicate)
+    num_columns, num_thresholds = probs.shape[-1], buckets.size
+    bucket_ids, offsets = buckets(probs)
     columns = ops.tile(
         ops.arange(num_columns, dtype="int32") * num_thresholds,
         [ops.shape(probs)[0]],
     )
-    ids = buckets + columns
+    ids = bucket_ids + columns
     size = num_columns * num_thresholds
     positive = ops.reshape(targets * weights[:, None], (-1,))
     negative = ops.reshape((1.0 - targets) * weights[:, None], (-1,))
@@ -165,17 +166,17 @@ def replicated_histograms(
     probs: Tensor,
     targets: Tensor,
     weights: Tensor,
-    grid: GridBuckets,
+    buckets: GridBuckets,
     rows: Any,
     replicate: Any,
 ) -> Any:
     """`score_histograms` for R replicates at once: `(R, rows, K, T)`."""
-    num_columns, num_thresholds = probs.shape[-1], grid.size
-    buckets, offsets = grid(probs)
+    num_columns, num_thresholds = probs.shape[-1], buckets.size
+    bucket_ids, offsets = buckets(probs)
     samples = ops.shape(probs)[0]
     size = num_columns * num_thresholds
     columns = ops.arange(num_columns, dtype="int32") * num_thresholds
-    ids = ops.reshape(buckets, (samples, num_columns)) + columns  # (N, K)
+    ids = ops.reshape(bucket_ids, (samples, num_columns)) + columns  # (N, K)
     offsets = ops.reshape(offsets, (samples, 1, num_columns))
     weights = replicate(weights)  # (N, R)
     replicates = weights.shape[1]

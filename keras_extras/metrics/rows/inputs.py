@@ -8,8 +8,11 @@ from keras import ops
 
 from keras_extras._typing import Tensor
 from keras_extras._validation import check_int
-from keras_extras.metrics.accumulators import count_bound
-from keras_extras.metrics.base import PerSampleMean, ScoreRangeGuard
+from keras_extras.metrics.base import (
+    PerSampleMean,
+    ScoreRangeGuard,
+    library_count_bound,
+)
 from keras_extras.metrics.inputs import static_shape
 from keras_extras.metrics.inputs.labels import check_label_dtype
 from keras_extras.metrics.inputs.shapes import dims_match
@@ -94,7 +97,10 @@ class RowMean(PerSampleMean):
         )
         self.guard.add(out_of_range)
         self.total.add(ops.sum(ops.multiply(weights, values)))
-        self.weight.add(ops.sum(weights), count_bound(weights, sample_weight))
+        self.weight.add(
+            ops.sum(weights),
+            library_count_bound(self.weighted_values, weights, sample_weight),
+        )
 
     def result(self) -> Any:
         # No row counted: NaN (0 would be a perfect loss or coverage).
